@@ -1,0 +1,42 @@
+package net.taskcluster.proxy.auth;
+
+/**
+ * Taskcluster credentials: permanent ones (no certificate) or temporary ones (with a certificate, whose access
+ * token is already the temporary key). The access token never appears in {@link #toString()}.
+ */
+public record Credentials(String clientId, String accessToken, Certificate certificate) {
+
+    public Credentials {
+        if (clientId == null || clientId.isEmpty()) {
+            throw new IllegalArgumentException("client id must not be empty");
+        }
+        if (accessToken == null || accessToken.isEmpty()) {
+            throw new IllegalArgumentException("access token must not be empty");
+        }
+    }
+
+    /**
+     * Credentials from their string forms, as the command line, the environment and {@code PUT /credentials}
+     * carry them; a null or empty certificate means permanent credentials.
+     */
+    public static Credentials of(String clientId, String accessToken, String certificate)
+            throws InvalidCredentialsException {
+        if (clientId == null || clientId.isEmpty()) {
+            throw new InvalidCredentialsException("client id is missing");
+        }
+        if (accessToken == null || accessToken.isEmpty()) {
+            throw new InvalidCredentialsException("access token is missing");
+        }
+        Certificate parsed = certificate == null || certificate.isEmpty() ? null : Certificate.parse(certificate);
+        return new Credentials(clientId, accessToken, parsed);
+    }
+
+    public boolean isTemporary() {
+        return certificate != null;
+    }
+
+    @Override
+    public String toString() {
+        return "Credentials[clientId=" + clientId + ", temporary=" + isTemporary() + "]";
+    }
+}
