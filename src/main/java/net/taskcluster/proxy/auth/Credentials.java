@@ -31,6 +31,10 @@ public record Credentials(String clientId, String accessToken, Certificate certi
         return new Credentials(clientId, accessToken, parsed);
     }
 
+    public Credentials withCertificate(Certificate newCertificate) {
+        return new Credentials(clientId, accessToken, newCertificate);
+    }
+
     public boolean isTemporary() {
         return certificate != null;
     }

@@ -1,0 +1,103 @@
+package net.taskcluster.proxy.proxy;
+
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import net.taskcluster.proxy.auth.RequestSigner;
+import net.taskcluster.proxy.routing.Target;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+
+/**
+ * Forwards callers' requests to their targets, signed with the current identity, retrying where the policy says
+ * so, and streams the answers back. One {@link ForwardedExchange} per caller request does the work.
+ */
+public final class Forwarder {
+    private final HttpClient client;
+    private final RequestSigner signer;
+    private final RetryPolicy retryPolicy;
+    private final Duration idleTimeout;
+    private final int maxBufferedBody;
+    private final Scheduler scheduler;
+    private final Supplier<ProxyIdentity> identity;
+
+    public Forwarder(HttpClient client, RequestSigner signer, RetryPolicy retryPolicy, Duration idleTimeout,
+            int maxBufferedBody, Scheduler scheduler, Supplier<ProxyIdentity> identity) {
+        this.client = client;
+        this.signer = signer;
+        this.retryPolicy = retryPolicy;
+        this.idleTimeout = idleTimeout;
+        this.maxBufferedBody = maxBufferedBody;
+        this.scheduler = scheduler;
+        this.identity = identity;
+    }
+
+    /**
+     * An HTTP/1.1 client that adds nothing of its own to what it forwards: no redirects followed, no cookies kept,
+     * no User-Agent, Accept-Encoding or Content-Type invented, no content decoded, no 401 or 100-continue handling.
+     * Connections to the upstream are kept alive and pooled.
+     */
+    public static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler,
+            ByteBufferPool bufferPool) {
+        ClientConnector connector = new ClientConnector();
+        connector.setExecutor(executor);
+        connector.setScheduler(scheduler);
+        connector.setByteBufferPool(bufferPool);
+        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        client.setExecutor(executor);
+        client.setScheduler(scheduler);
+        client.setByteBufferPool(bufferPool);
+        client.setConnectTimeout(connectTimeout.toMillis());
+        client.setFollowRedirects(false);
+        client.setHttpCookieStore(new HttpCookieStore.Empty());
+        client.setUserAgentField(null);
+        client.setDefaultRequestContentType(null);
+        client.setMaxConnectionsPerDestination(256);
+        client.setMaxRequestsQueuedPerDestination(4096);
+        client.getContentDecoderFactories().clear();
+        client.getProtocolHandlers().clear();
+        return client;
+    }
+
+    public HttpClient client() {
+        return client;
+    }
+
+    /** Forwards the caller's request to {@code target}; completes {@code callback} when the answer is sent. */
+    public void forward(Request caller, Response response, Callback callback, Target target) {
+        RequestBody.of(caller, maxBufferedBody).whenComplete((body, failure) -> {
+            if (failure != null) {
+                callback.failed(failure); // the caller's body could not be read: nothing can be answered
+            } else {
+                new ForwardedExchange(this, caller, response, callback, target, body).start();
+            }
+        });
+    }
+
+    RequestSigner signer() {
+        return signer;
+    }
+
+    RetryPolicy retryPolicy() {
+        return retryPolicy;
+    }
+
+    Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    ProxyIdentity identity() {
+        return identity.get();
+    }
+}

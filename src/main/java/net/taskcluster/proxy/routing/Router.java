@@ -1,0 +1,142 @@
+package net.taskcluster.proxy.routing;
+
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Maps the raw request target to a {@link Route}, exactly as received: no decoding, no normalisation, so that
+ * {@code //}, {@code %2F} and {@code %252F} reach the upstream byte for byte.
+ *
+ * <ul>
+ *   <li>{@code /api/<service>/<version>/<path>} goes to the root URL's API of that service;
+ *   <li>{@code /<service>/<version>/<path>}, where the service has no dot, likewise (the shortcut form);
+ *   <li>{@code /<host.name>/<path>} goes to {@code https://<host.name>/<path>};
+ *   <li>{@code /bewit} and {@code /credentials} are the proxy's own endpoints.
+ * </ul>
+ */
+public final class Router {
+    private static final Pattern API = Pattern.compile("/api/([^/]+)/([^/]+)/(.*)", Pattern.DOTALL);
+    private static final Pattern SHORTCUT = Pattern.compile("/([^/]*)/([^/]+)/(.*)", Pattern.DOTALL);
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?");
+
+    private final Target root;
+
+    /** @param root the root URL of the deployment, without trailing slashes */
+    public Router(Target root) {
+        this.root = root;
+    }
+
+    /**
+     * @param rawPath  the path as received (percent-escapes intact)
+     * @param rawQuery the query as received, or null when there is none
+     */
+    public Route route(String rawPath, String rawQuery) {
+        String problem = unsafeCharacter(rawPath);
+        if (problem == null && rawQuery != null) {
+            problem = unsafeCharacter(rawQuery);
+        }
+        if (problem != null) {
+            return new Route.BadRequest("request target has " + problem);
+        }
+        String path = escapeUnsafe(rawPath);
+        String query = rawQuery == null ? null : escapeUnsafe(rawQuery);
+
+        if (path.equals("/bewit")) {
+            return new Route.Bewit();
+        }
+        if (path.equals("/credentials")) {
+            return new Route.Credentials();
+        }
+        if (path.startsWith("/api")) { // as the original: anything under /api must be the /api form
+            Matcher api = API.matcher(path);
+            if (!api.matches()) {
+                return new Route.NotFound("invalid /api path: expected /api/<service>/<version>/<path>");
+            }
+            return new Route.Proxied(api(api.group(1), api.group(2), api.group(3), query));
+        }
+        int end = path.indexOf('/', 1);
+        String first = path.length() <= 1 ? "" : path.substring(1, end < 0 ? path.length() : end);
+        if (first.indexOf('.') >= 0) {
+            if (!isHostName(first)) {
+                return new Route.NotFound("invalid host name \"" + first + "\"");
+            }
+            String rest = end < 0 ? "/" : path.substring(end);
+            return new Route.Proxied(new Target("https", first, -1, rest, query));
+        }
+        if (!LABEL.matcher(first).matches()) {
+            return new Route.NotFound("unknown taskcluster service \"" + first
+                    + "\": expected /api/<service>/<version>/<path>, /<service>/<version>/<path> or /<host.name>/<path>");
+        }
+        Matcher shortcut = SHORTCUT.matcher(path);
+        if (!shortcut.matches()) {
+            return new Route.NotFound("incomplete path: expected /" + first + "/<version>/<path>");
+        }
+        return new Route.Proxied(api(shortcut.group(1), shortcut.group(2), shortcut.group(3), query));
+    }
+
+    /** The taskcluster-lib-urls (v13) rule: root + /api/ + service + / + version + / + path without leading slashes. */
+    private Target api(String service, String version, String path, String query) {
+        int start = 0;
+        while (start < path.length() && path.charAt(start) == '/') {
+            start++;
+        }
+        String rawPath = root.rawPath() + "/api/" + service + "/" + version + "/" + path.substring(start);
+        return new Target(root.scheme(), root.host(), root.port(), rawPath, query);
+    }
+
+    /** A DNS name: dot-separated labels of letters, digits and inner hyphens (no port, no empty label). */
+    private static boolean isHostName(String name) {
+        if (name.length() > 253) {
+            return false;
+        }
+        for (String label : name.split("\\.", -1)) {
+            if (label.length() > 63 || !LABEL.matcher(label).matches()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Control characters have no safe form on the wire; returns a description of the first one, or null. */
+    private static String unsafeCharacter(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f) {
+                return String.format("a control character (0x%02x)", (int) c);
+            }
+        }
+        return null;
+    }
+
+    private static final String ALLOWED = "-._~!$&'()*+,;=:@/?%";
+
+    /**
+     * Percent-encodes (as UTF-8) what may not appear raw in a request target, such as spaces, {@code |} or
+     * non-ASCII letters, and leaves everything else, existing escapes included, untouched.
+     */
+    static String escapeUnsafe(String s) {
+        StringBuilder out = null;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || ALLOWED.indexOf(c) >= 0;
+            if (allowed) {
+                if (out != null) {
+                    out.append(c);
+                }
+                continue;
+            }
+            if (out == null) {
+                out = new StringBuilder(s.length() + 16).append(s, 0, i);
+            }
+            int codePointEnd = Character.isHighSurrogate(c) && i + 1 < s.length() ? i + 2 : i + 1;
+            for (byte b : s.substring(i, codePointEnd).getBytes(StandardCharsets.UTF_8)) {
+                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+            }
+            i = codePointEnd - 1;
+        }
+        return out == null ? s : out.toString();
+    }
+}

@@ -1,0 +1,91 @@
+package net.taskcluster.proxy.server;
+
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicReference;
+import net.taskcluster.proxy.auth.Certificate;
+import net.taskcluster.proxy.proxy.Forwarder;
+import net.taskcluster.proxy.proxy.PlainText;
+import net.taskcluster.proxy.proxy.ProxyIdentity;
+import net.taskcluster.proxy.proxy.Redact;
+import net.taskcluster.proxy.routing.Route;
+import net.taskcluster.proxy.routing.Router;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Every request starts here: routed on its raw target to an endpoint of the proxy or to the forwarder. */
+final class Dispatcher extends Handler.Abstract.NonBlocking {
+    private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+
+    private final Router router;
+    private final IdentityStore identities;
+    private final Forwarder forwarder;
+    private final BewitEndpoint bewit;
+    private final CredentialsEndpoint credentials;
+    private final Clock clock;
+    private final AtomicReference<ProxyIdentity> warnedExpired = new AtomicReference<>();
+
+    Dispatcher(Router router, IdentityStore identities, Forwarder forwarder, Clock clock) {
+        this.router = router;
+        this.identities = identities;
+        this.forwarder = forwarder;
+        this.bewit = new BewitEndpoint(clock);
+        this.credentials = new CredentialsEndpoint(identities);
+        this.clock = clock;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        ProxyIdentity identity = identities.current();
+        warnIfExpired(identity);
+        HttpURI uri = request.getHttpURI();
+        Route route = HttpMethod.CONNECT.is(request.getMethod())
+                ? new Route.BadRequest("CONNECT is not supported: this is not a forward proxy")
+                : router.route(uri.getPath(), uri.getQuery());
+        if (route instanceof Route.Proxied proxied) {
+            forwarder.forward(request, response, callback, proxied.target());
+            return true;
+        }
+        identity.addTo(response.getHeaders());
+        Callback logged = logged(request, response, callback);
+        switch (route) {
+            case Route.Bewit b -> bewit.handle(request, response, logged, identity.identity());
+            case Route.Credentials c -> credentials.handle(request, response, logged);
+            case Route.NotFound notFound -> PlainText.write(response, logged, HttpStatus.NOT_FOUND_404, notFound.message());
+            case Route.BadRequest bad -> PlainText.write(response, logged, HttpStatus.BAD_REQUEST_400, bad.message());
+            case Route.Proxied p -> throw new IllegalStateException("handled above");
+        }
+        return true;
+    }
+
+    private static Callback logged(Request request, Response response, Callback callback) {
+        long start = System.nanoTime();
+        return Callback.from(() -> {
+            log(request, String.valueOf(response.getStatus()), start);
+            callback.succeeded();
+        }, failure -> {
+            log(request, "failed (" + failure.getClass().getSimpleName() + ")", start);
+            callback.failed(failure);
+        });
+    }
+
+    private static void log(Request request, String outcome, long startNanos) {
+        LOG.info("{} {} {} in {} ms", request.getMethod(), Redact.bewits(request.getHttpURI().getPathQuery()), outcome,
+                (System.nanoTime() - startNanos) / 1_000_000);
+    }
+
+    /** Signing with an expired certificate is allowed (the upstream decides), but worth a warning, once. */
+    private void warnIfExpired(ProxyIdentity identity) {
+        Certificate certificate = identity.identity().credentials().certificate();
+        if (certificate != null && certificate.expiry() < clock.millis() && warnedExpired.getAndSet(identity) != identity) {
+            LOG.warn("signing with an expired certificate: client id {} expired at {}",
+                    identity.identity().credentials().clientId(), certificate.expiresAt());
+        }
+    }
+}

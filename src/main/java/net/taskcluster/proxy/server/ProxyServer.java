@@ -1,0 +1,137 @@
+package net.taskcluster.proxy.server;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import net.taskcluster.proxy.Version;
+import net.taskcluster.proxy.auth.AuthorizedScopes;
+import net.taskcluster.proxy.auth.Identity;
+import net.taskcluster.proxy.auth.RequestSigner;
+import net.taskcluster.proxy.cli.Config;
+import net.taskcluster.proxy.proxy.Forwarder;
+import net.taskcluster.proxy.proxy.RetryPolicy;
+import net.taskcluster.proxy.proxy.TaskScopes;
+import net.taskcluster.proxy.routing.Router;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.component.LifeCycle;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's HTTP server and its upstream client, sharing one thread pool, scheduler and buffer pool. Listening
+ * starts last, once everything needed to serve is in place: launchers take an accepted TCP connection as "ready".
+ */
+public final class ProxyServer {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+    /** The largest request head (request line and headers) accepted; larger ones are answered 431. */
+    static final int MAX_REQUEST_HEAD = 16 * 1024;
+
+    private final Config config;
+    private final Server server;
+    private final HttpClient client;
+    private final RetryPolicy retryPolicy;
+    private final List<ServerConnector> connectors = new ArrayList<>();
+
+    public ProxyServer(Config config) {
+        this.config = config;
+        QueuedThreadPool threads = new QueuedThreadPool(200, 2);
+        threads.setName("proxy");
+        threads.setReservedThreads(0);
+        Scheduler scheduler = new ScheduledExecutorScheduler("proxy-scheduler", false);
+        ByteBufferPool buffers = new ArrayByteBufferPool();
+        this.server = new Server(threads, scheduler, buffers);
+        this.client = Forwarder.newHttpClient(config.connectTimeout(), threads, scheduler, buffers);
+        this.retryPolicy = new RetryPolicy(config.retryBudget());
+        server.addBean(client);
+        server.setStopTimeout(config.shutdownTimeout().toMillis());
+        server.setStopAtShutdown(false);
+    }
+
+    /**
+     * The authorized scopes: those of the command line, plus, with --task-id, the task's (fetched now, before
+     * anything listens).
+     */
+    public AuthorizedScopes authorizedScopes() throws Exception {
+        startClient();
+        if (config.taskId() == null) {
+            return config.commandLineScopes();
+        }
+        List<String> scopes = new ArrayList<>(config.scopes());
+        List<String> taskScopes = TaskScopes.fetch(client, config.rootUrl(), config.taskId(), retryPolicy, config.idleTimeout());
+        LOG.info("task {} has {} scope(s)", config.taskId(), taskScopes.size());
+        scopes.addAll(taskScopes);
+        return AuthorizedScopes.restrictedTo(scopes);
+    }
+
+    /** Starts serving; returns the addresses listened on (with the real port when --port 0 was given). */
+    public List<InetSocketAddress> start(AuthorizedScopes scopes) throws Exception {
+        startClient();
+        Clock clock = Clock.systemUTC();
+        IdentityStore identities = new IdentityStore(Identity.of(config.credentials(), scopes), Version.CURRENT);
+        Forwarder forwarder = new Forwarder(client, new RequestSigner(clock), retryPolicy, config.idleTimeout(),
+                config.maxBufferedBody(), server.getScheduler(), identities::current);
+        server.setHandler(new GracefulHandler(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, clock)));
+        server.setErrorHandler(new PlainErrorHandler(identities));
+
+        ServerConnector main = connector(config.bindAddress(), config.port());
+        main.open();
+        if (config.allowedNetwork() != null) {
+            // The launcher reaches the proxy over loopback (readiness probe, credential updates).
+            connector(InetAddress.getLoopbackAddress(), main.getLocalPort()).open();
+        }
+        server.start();
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        for (ServerConnector connector : connectors) {
+            addresses.add(new InetSocketAddress(connector.getHost() == null ? "0.0.0.0" : connector.getHost(), connector.getLocalPort()));
+        }
+        return addresses;
+    }
+
+    // The client works before the server starts (the task's scopes are fetched first), so the shared thread
+    // pool and scheduler start with it; the server, which manages them, finds them running.
+    private void startClient() throws Exception {
+        LifeCycle.start(server.getThreadPool());
+        LifeCycle.start(server.getScheduler());
+        LifeCycle.start(client);
+    }
+
+    private ServerConnector connector(InetAddress address, int port) {
+        HttpConfiguration http = new HttpConfiguration();
+        // The raw target is the route: //, %2F and %252F must arrive untouched.
+        http.setUriCompliance(UriCompliance.UNSAFE);
+        http.setRequestHeaderSize(MAX_REQUEST_HEAD);
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        http.setSendDateHeader(false);
+        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        connector.setHost(address == null ? null : address.getHostAddress());
+        connector.setPort(port);
+        connector.setReuseAddress(true);
+        server.addConnector(connector);
+        connectors.add(connector);
+        return connector;
+    }
+
+    /** Stops accepting, lets requests in flight finish within the shutdown timeout, then stops. */
+    public void stop() throws Exception {
+        server.stop();
+    }
+
+    public void join() throws InterruptedException {
+        server.join();
+    }
+}

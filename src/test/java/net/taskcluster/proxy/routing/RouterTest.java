@@ -1,0 +1,86 @@
+package net.taskcluster.proxy.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Routing, with the targets of the original's tests (reference-tests.md §§5, 6 and 12). */
+class RouterTest {
+    private static final Router ROUTER = new Router(new Target("https", "tc.example.com", -1, "", null));
+
+    private static String target(String pathAndQuery) {
+        int q = pathAndQuery.indexOf('?');
+        Route route = q < 0 ? ROUTER.route(pathAndQuery, null) : ROUTER.route(pathAndQuery.substring(0, q), pathAndQuery.substring(q + 1));
+        return assertInstanceOf(Route.Proxied.class, route, pathAndQuery + " -> " + route).target().url();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        // services_test.go (TestConvertPathForQueue)
+        "/queue/v1/y/z, https://tc.example.com/api/queue/v1/y/z",
+        "/aws-provisioner/v1/y/z, https://tc.example.com/api/aws-provisioner/v1/y/z",
+        "/queue/v1/y%2fz, https://tc.example.com/api/queue/v1/y%2fz",
+        // routes_test.go (TestNonCanonicalUrls)
+        "/queue/v1/double//slash/encode1%2F/encode2%252F/encode3%25252F, https://tc.example.com/api/queue/v1/double//slash/encode1%2F/encode2%252F/encode3%25252F",
+        // the /api form
+        "/api/queue/v1/task/abc?b=2&a=1, https://tc.example.com/api/queue/v1/task/abc?b=2&a=1",
+        "/api/auth/v1/test-authenticate-get/, https://tc.example.com/api/auth/v1/test-authenticate-get/",
+        "/api/queue/v1/, https://tc.example.com/api/queue/v1/",
+        "/api/queue/v1//x, https://tc.example.com/api/queue/v1/x",
+        // observed behaviours (§12)
+        "/queue/v1/, https://tc.example.com/api/queue/v1/",
+        "/queue/v1//x, https://tc.example.com/api/queue/v1/x",
+        "/Queue/V1/x, https://tc.example.com/api/Queue/V1/x",
+        "/queue/v1/y%20/z?key=value&key2=value2, https://tc.example.com/api/queue/v1/y%20/z?key=value&key2=value2",
+        // the hostname form
+        "/myqueue.somewhere.com/v1/task/tsdtwe34tgs%2ff5yh?k=v%20m, https://myqueue.somewhere.com/v1/task/tsdtwe34tgs%2ff5yh?k=v%20m",
+        "/example.com, https://example.com/",
+        "/example.com/, https://example.com/",
+        "/127.0.0.1/x, https://127.0.0.1/x",
+        // characters that may not go on the wire raw are escaped; escapes already there stay
+        "/queue/v1/a|b, https://tc.example.com/api/queue/v1/a%7Cb",
+        "/queue/v1/caf\u00e9 x, https://tc.example.com/api/queue/v1/caf%C3%A9%20x",
+        "/queue/v1/a?q=\"x\", https://tc.example.com/api/queue/v1/a?q=%22x%22",
+    })
+    void proxiedTargets(String path, String expected) {
+        assertEquals(expected, target(path));
+    }
+
+    @Test
+    void theRootUrlsPathPrefixesApiPaths() {
+        Router router = new Router(new Target("http", "127.0.0.1", 8080, "/tc", null));
+        assertEquals("http://127.0.0.1:8080/tc/api/queue/v1/task/x",
+                assertInstanceOf(Route.Proxied.class, router.route("/queue/v1/task/x", null)).target().url());
+    }
+
+    @Test
+    void ownEndpoints() {
+        assertInstanceOf(Route.Bewit.class, ROUTER.route("/bewit", null));
+        assertInstanceOf(Route.Credentials.class, ROUTER.route("/credentials", null));
+        assertInstanceOf(Route.Credentials.class, ROUTER.route("/credentials", "x=1"));
+        // Unlike the original, no prefix matching: these are not the endpoints.
+        assertInstanceOf(Route.NotFound.class, ROUTER.route("/credentialsXYZ", null));
+        assertInstanceOf(Route.NotFound.class, ROUTER.route("/bewitXYZ", null));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/", "", "/x@/", "/x@/v1/y", "/example.com:8080/x", "/my_svc/v1/x", "/-bad/v1/x", "/queue",
+        "/queue/v1", "/queue//x", "/api", "/api/", "/api/queue/v1", "/apiary/v1/x", "/a..b/x", "/.example.com/x",
+        "/example-.com/x"})
+    void notFound(String path) {
+        Route route = ROUTER.route(path, null);
+        assertTrue(route instanceof Route.NotFound notFound && !notFound.message().isEmpty(), path + " -> " + route);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/queue/v1/a\u0000b", "/queue/v1/a\nb", "/queue/v1/a\u007fb", "/queue/v1/\tx"})
+    void controlCharactersAreBadRequests(String path) {
+        assertInstanceOf(Route.BadRequest.class, ROUTER.route(path, null));
+        assertInstanceOf(Route.BadRequest.class, ROUTER.route("/queue/v1/x", path.substring(10)));
+    }
+}
