@@ -5,4 +5,4 @@ set -e
 cd "$(dirname "$0")"
 . scripts/java-home.sh
 npm ci --prefix src/test/node --no-audit --no-fund --loglevel=error
-mvn -B verify "$@"
+mvn -B clean verify "$@"

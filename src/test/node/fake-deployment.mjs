@@ -13,7 +13,9 @@
 //   redirect                 303 to http://nosuch.example.com with body "{}\n"
 //   cookies                  200 with two Set-Cookie headers
 //   sequence/<key>/<codes>   the n-th call for <key> answers the n-th of the comma-separated codes (the last
-//                            repeats); X-Attempt: n
+//                            repeats); X-Attempt: n; body {attempt, status, body: {length, sha256}}
+//   unavailable/<key>/<s>    always 503 with Retry-After: <s>; events unavailable-<n>
+//   test-authenticate (auth) POST {clientScopes, requiredScopes}: {clientId, scopes}, as the auth service
 //   retry-after/<key>/<s>    first call 503 with Retry-After: <s>, then 200
 //   bytes/<n>                n bytes of the repeating pattern (see pattern()), with Content-Length
 //   upload                   reads the body; {length, sha256}
@@ -127,11 +129,31 @@ const server = http.createServer(async (req, res) => {
     return res.end('ok');
   }
   if ((m = /^sequence\/([^/]+)\/([0-9,]+)$/.exec(rest))) {
-    await readBody(req);
+    const body = await readBody(req);
     const codes = m[2].split(',').map(Number);
     const n = count('sequence/' + m[1]);
     const status = codes[Math.min(n, codes.length) - 1];
-    return json(res, status, { attempt: n, status }, { 'X-Attempt': String(n) });
+    return json(res, status, { attempt: n, status, body }, { 'X-Attempt': String(n) });
+  }
+  if ((m = /^unavailable\/([^/]+)\/(\d+)$/.exec(rest))) {
+    req.resume();
+    const n = count('unavailable/' + m[1]);
+    event('unavailable-' + n, m[1]);
+    return json(res, 503, { attempt: n }, { 'Retry-After': m[2] });
+  }
+  if (service === 'auth' && rest === 'test-authenticate' && req.method === 'POST') {
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    let input;
+    try {
+      input = JSON.parse(Buffer.concat(chunks).toString('utf-8'));
+    } catch {
+      return json(res, 400, { code: 'InputValidationError', message: 'body is not JSON' });
+    }
+    if (!(req.headers['content-type'] || '').startsWith('application/json')) {
+      return json(res, 400, { code: 'MalformedPayload', message: 'Payload must be JSON with content-type: application/json' });
+    }
+    return json(res, 200, { clientId: auth.clientId, scopes: auth.scopes, requiredScopes: input.requiredScopes });
   }
   if ((m = /^retry-after\/([^/]+)\/(\d+)$/.exec(rest))) {
     req.resume();

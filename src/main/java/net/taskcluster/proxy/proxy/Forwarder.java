@@ -8,11 +8,13 @@ import net.taskcluster.proxy.routing.Target;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
@@ -61,8 +63,14 @@ public final class Forwarder {
         client.setDefaultRequestContentType(null);
         client.setMaxConnectionsPerDestination(256);
         client.setMaxRequestsQueuedPerDestination(4096);
-        client.getContentDecoderFactories().clear();
         client.getProtocolHandlers().clear();
+        // The client installs its gzip decoder (and with it an Accept-Encoding header) when it starts.
+        client.addEventListener(new LifeCycle.Listener() {
+            @Override
+            public void lifeCycleStarted(LifeCycle started) {
+                client.getContentDecoderFactories().clear();
+            }
+        });
         return client;
     }
 
@@ -73,10 +81,14 @@ public final class Forwarder {
     /** Forwards the caller's request to {@code target}; completes {@code callback} when the answer is sent. */
     public void forward(Request caller, Response response, Callback callback, Target target) {
         RequestBody.of(caller, maxBufferedBody).whenComplete((body, failure) -> {
-            if (failure != null) {
-                callback.failed(failure); // the caller's body could not be read: nothing can be answered
-            } else {
+            if (failure == null) {
                 new ForwardedExchange(this, caller, response, callback, target, body).start();
+            } else if (UpstreamFailure.isTimeout(failure)) {
+                identity().addTo(response.getHeaders());
+                PlainText.write(response, callback, HttpStatus.REQUEST_TIMEOUT_408,
+                        "taskcluster-proxy: the request body did not arrive in time");
+            } else {
+                callback.failed(failure); // the caller's connection failed: there is nobody to answer
             }
         });
     }

@@ -32,6 +32,15 @@ record UpstreamFailure(int status, String description, boolean retryable) {
         return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "connection failed: " + message(failure), true);
     }
 
+    static boolean isTimeout(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof TimeoutException || t instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String message(Throwable t) {
         String message = t.getMessage();
         String name = t.getClass().getSimpleName();

@@ -37,9 +37,11 @@ final class PlainErrorHandler extends ErrorHandler {
         return ByteBuffer.wrap((describe(status, reason) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
+    // Jetty's own words for what was wrong with a request are worth passing on; for its 5xx the message is an
+    // exception's text, which says nothing useful to a caller.
     private static String describe(int code, String message) {
         String reason = HttpStatus.getMessage(code);
-        return "taskcluster-proxy: " + code + " " + reason
-                + (message == null || message.isBlank() || message.equals(reason) ? "" : ": " + message);
+        boolean explain = code < 500 && message != null && !message.isBlank() && !message.equals(reason);
+        return "taskcluster-proxy: " + code + " " + reason + (explain ? ": " + message : "");
     }
 }

@@ -1,0 +1,107 @@
+package net.taskcluster.proxy.testing;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The fake Taskcluster deployment (src/test/node/fake-deployment.mjs) in a Node process on 127.0.0.1: it checks
+ * every request with the npm hawk package and Taskcluster's certificate and authorizedScopes rules.
+ */
+public final class FakeDeployment implements AutoCloseable {
+    private final Process process;
+    private final int port;
+
+    private FakeDeployment(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /**
+     * @param clients clientId to {"accessToken", "scopes"}
+     * @param tasks   taskId to task definition (as queue.task answers it)
+     */
+    public static FakeDeployment start(Map<String, Object> clients, Map<String, Object> tasks) {
+        try {
+            String config = JSON.std.asString(Map.of("clients", clients, "tasks", tasks));
+            Process process = new ProcessBuilder("node", "fake-deployment.mjs", config)
+                    .directory(NodeChecker.nodeDirectory().toFile())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            String first = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            if (first == null) {
+                throw new IllegalStateException("the fake deployment did not start");
+            }
+            return new FakeDeployment(process, ((Number) JSON.std.mapFrom(first).get("port")).intValue());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String rootUrl() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    /** Every authentication the deployment made, in order: {method, target, ok, message, clientId, scopes, ...}. */
+    public List<Map<String, Object>> authLog() {
+        return control("log");
+    }
+
+    /** The events of the slow, hanging and stalling routes: {name, key, at}. */
+    public List<Map<String, Object>> events() {
+        return control("events");
+    }
+
+    /** Waits (polling) for an event; returns it. */
+    public Map<String, Object> awaitEvent(String name, String key, Duration timeout) throws InterruptedException {
+        return awaitEvent(e -> name.equals(e.get("name")) && key.equals(e.get("key")), timeout, name + " " + key);
+    }
+
+    public Map<String, Object> awaitEvent(Predicate<Map<String, Object>> test, Duration timeout, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (Map<String, Object> event : events()) {
+                if (test.test(event)) {
+                    return event;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no event " + what + " within " + timeout + ": " + events());
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Map<String, Object>> control(String what) {
+        try {
+            HttpResponse<String> response = Http.CLIENT.send(
+                    HttpRequest.newBuilder(URI.create(rootUrl() + "/__control/" + what)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return (List<Map<String, Object>>) (List<?>) JSON.std.listFrom(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+    }
+}

@@ -1,0 +1,230 @@
+package net.taskcluster.proxy.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The built launcher, bin/taskcluster-proxy, run as a separate process. Everything it prints on stderr is kept
+ * (and written to target/proxy-logs for LogAuditIT); the access tokens it is given are registered as secrets.
+ */
+public final class ProxyProcess implements AutoCloseable {
+    public static final Path LAUNCHER = Path.of(System.getProperty("user.dir"), "bin", "taskcluster-proxy");
+    private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)$");
+    private static final AtomicInteger COUNT = new AtomicInteger();
+
+    private final Process process;
+    private final List<String> stderr = new ArrayList<>();
+    private final StringBuilder stdout = new StringBuilder();
+    private final Thread stderrReader;
+    private final Thread stdoutReader;
+
+    private ProxyProcess(Process process, Path logFile) {
+        this.process = process;
+        this.stderrReader = Thread.ofPlatform().daemon().start(() -> readStderr(logFile));
+        this.stdoutReader = Thread.ofPlatform().daemon().start(this::readStdout);
+    }
+
+    /** Starts the launcher with these arguments and exactly this environment (plus PATH and HOME). */
+    public static ProxyProcess start(List<String> args, Map<String, String> env, String javaOptions) {
+        registerTokens(args, env);
+        List<String> command = new ArrayList<>();
+        command.add(LAUNCHER.toString());
+        command.addAll(args);
+        ProcessBuilder builder = new ProcessBuilder(command);
+        Map<String, String> environment = builder.environment();
+        environment.keySet().removeIf(k -> k.startsWith("TASKCLUSTER_"));
+        environment.putAll(env);
+        if (javaOptions != null) {
+            environment.put("TASKCLUSTER_PROXY_JAVA_OPTS", javaOptions);
+        }
+        try {
+            Files.createDirectories(Secrets.LOG_DIRECTORY);
+            Path log = Secrets.LOG_DIRECTORY.resolve("proxy-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet() + ".log");
+            Files.writeString(log, "# " + String.join(" ", args.stream().map(a -> a.length() > 200 ? a.substring(0, 200) + "…" : a).toList()) + "\n");
+            return new ProxyProcess(builder.start(), log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static ProxyProcess start(List<String> args, Map<String, String> env) {
+        return start(args, env, null);
+    }
+
+    private static void registerTokens(List<String> args, Map<String, String> env) {
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.startsWith("--access-token=")) {
+                Secrets.register(arg.substring("--access-token=".length()));
+            } else if (arg.equals("--access-token") && i + 1 < args.size()) {
+                Secrets.register(args.get(i + 1));
+            }
+        }
+        if (env.containsKey("TASKCLUSTER_ACCESS_TOKEN")) {
+            Secrets.register(env.get("TASKCLUSTER_ACCESS_TOKEN"));
+        }
+    }
+
+    private void readStderr(Path logFile) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
+                Writer log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND)) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                synchronized (stderr) {
+                    stderr.add(line);
+                    stderr.notifyAll();
+                }
+                log.write(line);
+                log.write('\n');
+                log.flush();
+            }
+        } catch (IOException e) {
+            // the process is gone
+        } finally {
+            synchronized (stderr) {
+                stderr.notifyAll();
+            }
+        }
+    }
+
+    private void readStdout() {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            int c;
+            while ((c = in.read()) >= 0) {
+                synchronized (stdout) {
+                    stdout.append((char) c);
+                }
+            }
+        } catch (IOException e) {
+            // the process is gone
+        }
+    }
+
+    /** Waits for a stderr line matching {@code test}; fails if the process exits first or after the timeout. */
+    public String awaitLine(Predicate<String> test, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (stderr) {
+            int seen = 0;
+            while (true) {
+                for (; seen < stderr.size(); seen++) {
+                    if (test.test(stderr.get(seen))) {
+                        return stderr.get(seen);
+                    }
+                }
+                if (!process.isAlive() && !stderrReader.isAlive()) {
+                    throw new AssertionError("the proxy exited (" + process.exitValue() + ") without printing the line; stderr:\n" + String.join("\n", stderr));
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no such line after " + timeout + "; stderr:\n" + String.join("\n", stderr));
+                }
+                stderr.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
+    }
+
+    /** Waits until the proxy says it listens; returns the ports it named, in order. */
+    public List<Integer> awaitListening() throws InterruptedException {
+        awaitLine(line -> LISTENING.matcher(line).find(), Duration.ofSeconds(60));
+        List<Integer> ports = new ArrayList<>();
+        for (String line : stderr()) {
+            Matcher m = LISTENING.matcher(line);
+            if (m.find()) {
+                ports.add(Integer.parseInt(m.group(2)));
+            }
+        }
+        return ports;
+    }
+
+    public List<String> stderr() {
+        synchronized (stderr) {
+            return List.copyOf(stderr);
+        }
+    }
+
+    public String stdout() {
+        synchronized (stdout) {
+            return stdout.toString();
+        }
+    }
+
+    /** Waits for the process to exit (and for its output to be read); returns the exit code. */
+    public int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("the proxy did not exit within " + timeout + "; stderr:\n" + String.join("\n", stderr()));
+        }
+        stderrReader.join(timeout.toMillis());
+        stdoutReader.join(timeout.toMillis());
+        return process.exitValue();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGTERM. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+        stderrReader.join(10_000);
+    }
+
+    /** Arguments and environment of a proxy for the tests, with the usual defaults. */
+    public static final class Options {
+        private final List<String> args = new ArrayList<>(List.of("--port", "0", "--ip-address", "127.0.0.1"));
+        private final Map<String, String> env = new HashMap<>();
+        private String javaOptions;
+
+        public Options rootUrl(String rootUrl) {
+            return args("--root-url", rootUrl);
+        }
+
+        public Options credentials(String clientId, String accessToken, String certificate) {
+            env.put("TASKCLUSTER_CLIENT_ID", clientId);
+            env.put("TASKCLUSTER_ACCESS_TOKEN", accessToken);
+            if (certificate != null) {
+                env.put("TASKCLUSTER_CERTIFICATE", certificate);
+            }
+            return this;
+        }
+
+        public Options args(String... more) {
+            args.addAll(List.of(more));
+            return this;
+        }
+
+        public Options javaOptions(String options) {
+            this.javaOptions = options;
+            return this;
+        }
+
+        public ProxyProcess start() {
+            return ProxyProcess.start(args, env, javaOptions);
+        }
+    }
+}
