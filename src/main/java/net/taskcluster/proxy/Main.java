@@ -1,8 +1,10 @@
 package net.taskcluster.proxy;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
+import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.cli.Cli;
 import net.taskcluster.proxy.cli.Config;
 import net.taskcluster.proxy.cli.Invocation;
@@ -35,31 +37,48 @@ public final class Main {
 
     private static void serve(Config config) throws Exception {
         Logger log = LoggerFactory.getLogger(Main.class);
-        log.info("{} starting: root URL {}, client id {} ({}), access token not shown", Version.CURRENT.describe(),
-                config.rootUrl(), config.credentials().clientId(),
-                config.credentials().isTemporary() ? "temporary credentials" : "permanent credentials");
         ProxyServer server = new ProxyServer(config);
+        AuthorizedScopes scopes;
         List<InetSocketAddress> addresses;
         try {
-            AuthorizedScopes scopes = server.authorizedScopes();
-            log.info(scopes.isRestricted() ? "authorized scopes: {}" : "no authorized scopes: requests have the credentials' full scopes{}",
-                    scopes.isRestricted() ? scopes.scopes() : "");
+            scopes = server.authorizedScopes();
+            logConfiguration(log, config, scopes);
             addresses = server.start(scopes);
         } catch (TaskScopes.FetchException e) {
             System.err.println("taskcluster-proxy: " + e.getMessage());
-            Runtime.getRuntime().halt(1);
+            System.exit(1);
             return;
-        } catch (java.io.IOException e) {
-            System.err.println("taskcluster-proxy: cannot listen on " + (config.bindAddress() == null ? "*" : config.bindAddress().getHostAddress())
-                    + ":" + config.port() + ": " + e.getMessage());
-            Runtime.getRuntime().halt(1);
+        } catch (IOException e) {
+            System.err.println("taskcluster-proxy: cannot listen on " + address(config) + ": " + e.getMessage());
+            System.exit(1);
             return;
         }
         for (InetSocketAddress address : addresses) {
-            log.info("listening on {}:{}", address.getAddress() != null && address.getAddress().getHostAddress().contains(":")
-                    ? "[" + address.getHostString() + "]" : address.getHostString(), address.getPort());
+            String host = address.getHostString();
+            log.info("listening on {}:{}", host.contains(":") ? "[" + host + "]" : host, address.getPort());
         }
         Shutdown.onSignals(server);
         server.join();
+    }
+
+    private static void logConfiguration(Logger log, Config config, AuthorizedScopes scopes) {
+        Credentials credentials = config.credentials();
+        log.info("{}: root URL {}, client id {} ({}), access token not shown", Version.CURRENT.describe(),
+                config.rootUrl().url(), credentials.clientId(), credentials.isTemporary()
+                        ? "temporary credentials, certificate expires " + credentials.certificate().expiresAt()
+                        : "permanent credentials");
+        if (scopes.isRestricted()) {
+            log.info("authorized scopes: {}", scopes.scopes());
+        } else {
+            log.info("no authorized scopes: requests have the full scopes of the credentials");
+        }
+        if (config.allowedUser() != null || config.allowedNetwork() != null) {
+            log.info("allowed user: {}, allowed network: {}", config.allowedUser(), config.allowedNetwork());
+        }
+    }
+
+    private static String address(Config config) {
+        String host = config.bindAddress() == null ? "*" : config.bindAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + config.port();
     }
 }

@@ -104,10 +104,11 @@ final class ForwardedExchange {
 
     /** The caller went away (or its connection failed): stop the upstream request and any retry. */
     private void cancel(Throwable cause) {
-        if (finished.get()) {
+        cancelled = true;
+        // Decided first: aborting the upstream request below completes its attempt, which must find it decided.
+        if (!finished.compareAndSet(false, true)) {
             return;
         }
-        cancelled = true;
         Scheduler.Task timer = retryTimer;
         if (timer != null) {
             timer.cancel();
@@ -116,11 +117,9 @@ final class ForwardedExchange {
         if (current != null) {
             current.abort(cause);
         }
-        if (finished.compareAndSet(false, true)) {
-            stopWatch();
-            log("caller gone (" + cause.getClass().getSimpleName() + ")");
-            callback.failed(cause);
-        }
+        stopWatch();
+        log("caller gone (" + cause.getClass().getSimpleName() + ")");
+        callback.failed(cause);
     }
 
     private void retryIn(Duration wait, String why) {

@@ -56,7 +56,7 @@ public final class ProxyProcess implements AutoCloseable {
         try {
             Files.createDirectories(Secrets.LOG_DIRECTORY);
             Path log = Secrets.LOG_DIRECTORY.resolve("proxy-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet() + ".log");
-            Files.writeString(log, "# " + String.join(" ", args.stream().map(a -> a.length() > 200 ? a.substring(0, 200) + "…" : a).toList()) + "\n");
+            Files.writeString(log, "");
             return new ProxyProcess(builder.start(), log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -182,9 +182,9 @@ public final class ProxyProcess implements AutoCloseable {
         return process.pid();
     }
 
-    /** SIGTERM. */
+    /** SIGTERM (through the handle: Process.destroy() would also close the pipes we read the proxy's output from). */
     public void terminate() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
     @Override

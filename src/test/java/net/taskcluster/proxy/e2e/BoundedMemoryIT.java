@@ -1,0 +1,116 @@
+package net.taskcluster.proxy.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import net.taskcluster.proxy.testing.FakeDeployment;
+import net.taskcluster.proxy.testing.Http;
+import net.taskcluster.proxy.testing.Pattern;
+import net.taskcluster.proxy.testing.ProxyProcess;
+import net.taskcluster.proxy.testing.RawResponse;
+import net.taskcluster.proxy.testing.TestClients;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Bodies stream both ways in bounded memory: with the proxy's heap capped at 64 MiB, a 1 GiB download and a 1 GiB
+ * upload pass through intact. Bodies above --max-buffered-body stream once; smaller ones are held and retried.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BoundedMemoryIT {
+    private static final long GIB = 1L << 30;
+
+    private final TestClients clients = new TestClients();
+    private FakeDeployment upstream;
+    private ProxyProcess proxy;
+    private String proxyUrl;
+    private int port;
+
+    @BeforeAll
+    void start() throws Exception {
+        upstream = FakeDeployment.start(clients.table(), Map.of());
+        proxy = new ProxyProcess.Options().rootUrl(upstream.rootUrl())
+                .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
+                .args("--max-buffered-body", "1k", "--retry-budget", "5s")
+                .javaOptions("-Xmx64m")
+                .start();
+        port = proxy.awaitListening().get(0);
+        proxyUrl = "http://127.0.0.1:" + port;
+        String cmdline = Files.readString(Path.of("/proc", String.valueOf(proxy.pid()), "cmdline")).replace('\0', ' ');
+        assertTrue(cmdline.contains("-Xmx64m") && cmdline.contains("net.taskcluster.proxy.Main"),
+                "the launcher exec'd the JVM with the heap cap: " + cmdline);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        System.out.println("proxy peak RSS (VmHWM) after 1 GiB each way: " + peakRss());
+        proxy.close();
+        upstream.close();
+    }
+
+    private String peakRss() throws Exception {
+        return Files.readAllLines(Path.of("/proc", String.valueOf(proxy.pid()), "status")).stream()
+                .filter(l -> l.startsWith("VmHWM")).findFirst().orElse("?").replaceAll("\\s+", " ");
+    }
+
+    @Test
+    void aOneGibDownloadArrivesWhole() throws Exception {
+        HttpResponse<InputStream> response = Http.CLIENT.send(
+                HttpRequest.newBuilder(URI.create(proxyUrl + "/api/test/v1/bytes/" + GIB)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        MessageDigest digest = Pattern.sha256();
+        long length = 0;
+        try (InputStream body = response.body()) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = body.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+                length += n;
+            }
+        }
+        assertEquals(GIB, length);
+        assertEquals(Pattern.sha256(GIB), HexFormat.of().formatHex(digest.digest()));
+    }
+
+    @Test
+    void aOneGibUploadArrivesWhole() throws Exception {
+        HttpResponse<String> response = Http.CLIENT.send(
+                HttpRequest.newBuilder(URI.create(proxyUrl + "/api/test/v1/upload"))
+                        .PUT(HttpRequest.BodyPublishers.fromPublisher(
+                                HttpRequest.BodyPublishers.ofInputStream(() -> Pattern.stream(GIB)), GIB))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode(), response.body());
+        Map<String, Object> received = JSON.std.mapFrom(response.body());
+        assertEquals(GIB, ((Number) received.get("length")).longValue());
+        assertEquals(Pattern.sha256(GIB), received.get("sha256"));
+    }
+
+    @Test
+    void aBodyAboveTheBufferLimitStreamsOnceAndIsNotRetried() throws Exception {
+        String large = "y".repeat(64 * 1024);
+        RawResponse response = RawResponse.withBody(port, "POST", "/api/test/v1/sequence/large/503,200", large);
+        assertEquals(503, response.status(), "a streamed body cannot be sent again: the 503 is the answer");
+        assertEquals("1", response.header("X-Attempt"));
+        Map<String, Object> answer = JSON.std.mapFrom(response.body());
+        assertEquals(large.length(), ((Map<?, ?>) answer.get("body")).get("length"));
+
+        String small = "z".repeat(1000);
+        RawResponse retried = RawResponse.withBody(port, "POST", "/api/test/v1/sequence/small/503,200", small);
+        assertEquals(200, retried.status());
+        assertEquals("2", retried.header("X-Attempt"));
+        assertEquals(small.length(), ((Map<?, ?>) JSON.std.mapFrom(retried.body()).get("body")).get("length"));
+    }
+}

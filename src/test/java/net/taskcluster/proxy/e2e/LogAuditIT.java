@@ -1,0 +1,54 @@
+package net.taskcluster.proxy.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import net.taskcluster.proxy.testing.Secrets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs after every other end-to-end test (its own failsafe execution): nothing any proxy printed during the suite
+ * contains an access token or a bewit value.
+ */
+class LogAuditIT {
+    private static final Pattern BEWIT = Pattern.compile("bewit=([^&\\s#]*)");
+
+    @Test
+    void noAccessTokenAndNoBewitAppearsInAnyProxyLog() throws Exception {
+        List<String> secrets = Secrets.all();
+        List<Path> logs;
+        try (Stream<Path> files = Files.list(Secrets.LOG_DIRECTORY)) {
+            logs = files.filter(p -> p.getFileName().toString().startsWith("proxy-")).toList();
+        }
+        assertTrue(secrets.size() >= 20, "the suite registered its secrets: " + secrets.size());
+        assertTrue(logs.size() >= 20, "the suite's proxies left their logs: " + logs.size());
+        List<String> leaks = new ArrayList<>();
+        long lines = 0;
+        for (Path log : logs) {
+            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                lines++;
+                for (String secret : secrets) {
+                    if (line.contains(secret)) {
+                        leaks.add(log.getFileName() + ": a registered secret: " + line.replace(secret, "<SECRET>"));
+                    }
+                }
+                Matcher bewit = BEWIT.matcher(line);
+                while (bewit.find()) {
+                    if (!bewit.group(1).equals("REDACTED")) {
+                        leaks.add(log.getFileName() + ": a bewit value: " + line);
+                    }
+                }
+            }
+        }
+        assertTrue(lines > 200, "the logs have lines: " + lines);
+        assertTrue(leaks.isEmpty(), leaks.size() + " leaks, first: " + (leaks.isEmpty() ? "" : leaks.get(0)));
+        System.out.printf("audited %d lines in %d proxy logs against %d secrets%n", lines, logs.size(), secrets.size());
+    }
+}

@@ -1,0 +1,190 @@
+package net.taskcluster.proxy.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import net.taskcluster.proxy.testing.FakeDeployment;
+import net.taskcluster.proxy.testing.Http;
+import net.taskcluster.proxy.testing.ProxyProcess;
+import net.taskcluster.proxy.testing.RawResponse;
+import net.taskcluster.proxy.testing.TestClients;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** Retries, budgets and timeouts (short values given as flags), and callers that go away. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RetriesIT {
+    private final TestClients clients = new TestClients();
+    private FakeDeployment upstream;
+    /** Budget 5 s, idle timeout 1 s. */
+    private ProxyProcess quick;
+    /** The default budget (15 minutes) and a 60 s idle timeout: only a caller going away ends its requests. */
+    private ProxyProcess patient;
+    private int quickPort;
+    private int patientPort;
+
+    @BeforeAll
+    void start() throws Exception {
+        upstream = FakeDeployment.start(clients.table(), Map.of());
+        quick = proxy("--retry-budget", "5s", "--idle-timeout", "1s");
+        patient = proxy("--idle-timeout", "60s");
+        quickPort = quick.awaitListening().get(0);
+        patientPort = patient.awaitListening().get(0);
+    }
+
+    private ProxyProcess proxy(String... args) {
+        return new ProxyProcess.Options().rootUrl(upstream.rootUrl())
+                .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null).args(args).start();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        quick.close();
+        patient.close();
+        upstream.close();
+    }
+
+    private List<Map<String, Object>> attemptsAt(String target) {
+        return upstream.authLog().stream().filter(e -> target.equals(e.get("target"))).toList();
+    }
+
+    @Test
+    void fiveHundredsAreRetriedAndEveryAttemptIsSignedAfresh() throws Exception {
+        String target = "/api/test/v1/sequence/twice/500,500,200";
+        RawResponse response = RawResponse.request(quickPort, "GET", target);
+        assertEquals(200, response.status(), response.body());
+        assertEquals("3", response.header("X-Attempt"));
+        List<Map<String, Object>> attempts = attemptsAt(target);
+        assertEquals(3, attempts.size());
+        Set<Object> nonces = new HashSet<>();
+        for (Map<String, Object> attempt : attempts) {
+            assertEquals(true, attempt.get("ok"), attempt.toString());
+            nonces.add(attempt.get("nonce"));
+        }
+        assertEquals(3, nonces.size(), "each attempt has its own nonce: " + attempts);
+    }
+
+    @Test
+    void aBufferedBodyIsSentAgainOnEveryAttempt() throws Exception {
+        String body = "{\"payload\":\"" + "x".repeat(1000) + "\"}";
+        RawResponse response = RawResponse.withBody(quickPort, "POST", "/api/test/v1/sequence/with-body/503,200", body,
+                "Content-Type: application/json");
+        assertEquals(200, response.status());
+        Map<String, Object> answer = com.fasterxml.jackson.jr.ob.JSON.std.mapFrom(response.body());
+        assertEquals(2, answer.get("attempt"));
+        assertEquals(body.length(), ((Map<?, ?>) answer.get("body")).get("length"));
+    }
+
+    @Test
+    void whenTheBudgetEndsTheLast5xxIsPassedBack() {
+        String target = "/api/test/v1/sequence/always/503";
+        RawResponse response = RawResponse.request(quickPort, "GET", target);
+        assertEquals(503, response.status());
+        int attempts = attemptsAt(target).size();
+        assertTrue(attempts >= 3, "retried within the budget: " + attempts);
+        assertEquals(String.valueOf(attempts), response.header("X-Attempt"), "the last answer is the one passed back");
+        assertTrue(response.body().contains("\"attempt\":" + attempts), response.body());
+    }
+
+    @Test
+    void clientErrorsTooManyRequestsAndRedirectsAreFinal() {
+        for (int status : List.of(400, 404, 409, 429, 302, 304)) {
+            String target = "/api/test/v1/sequence/final-" + status + "/" + status + ",200";
+            RawResponse response = RawResponse.request(quickPort, "GET", target);
+            assertEquals(status, response.status());
+            assertEquals(1, attemptsAt(target).size());
+        }
+    }
+
+    @Test
+    void retryAfterIsHonoured() throws Exception {
+        RawResponse response = RawResponse.request(quickPort, "GET", "/api/test/v1/retry-after/honoured/2");
+        assertEquals(200, response.status());
+        long first = ((Number) upstream.awaitEvent("retry-after-1", "honoured", Duration.ofSeconds(5)).get("at")).longValue();
+        long second = ((Number) upstream.awaitEvent("retry-after-2", "honoured", Duration.ofSeconds(5)).get("at")).longValue();
+        // Without Retry-After the first wait is at most 750 ms; the upstream asked for 2 s.
+        assertTrue(second - first >= 2000, "waited " + (second - first) + " ms");
+    }
+
+    @Test
+    void anUpstreamThatIsNotListeningGives502NamingTheCause() throws Exception {
+        int closed = Http.freePort();
+        try (ProxyProcess nowhere = new ProxyProcess.Options().rootUrl("http://127.0.0.1:" + closed)
+                .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
+                .args("--retry-budget", "1s").start()) {
+            int port = nowhere.awaitListening().get(0);
+            RawResponse response = RawResponse.request(port, "GET", "/api/queue/v1/task/x");
+            assertEquals(502, response.status());
+            assertTrue(response.body().contains("http://127.0.0.1:" + closed + "/api/queue/v1/task/x")
+                    && response.body().contains("cannot connect") && response.body().contains("attempts"), response.body());
+            assertEquals("http://127.0.0.1:" + closed + "/api/queue/v1/task/x", response.header("X-Taskcluster-Endpoint"));
+        }
+    }
+
+    @Test
+    void anUpstreamThatSendsNothingIsCutByTheIdleTimeout() throws Exception {
+        RawResponse response = RawResponse.request(quickPort, "GET", "/api/test/v1/hang/idle");
+        assertEquals(504, response.status());
+        assertTrue(response.body().contains("timed out"), response.body());
+        upstream.awaitEvent("hang-closed", "idle", Duration.ofSeconds(10));
+    }
+
+    @Test
+    void anUpstreamThatStallsMidBodyAbortsTheCallersResponse() throws Exception {
+        HttpResponse<InputStream> response = Http.CLIENT.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + quickPort + "/api/test/v1/stall/mid-body")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        assertEquals("1000", response.headers().firstValue("Content-Length").orElseThrow());
+        // 10 bytes of 1000 arrive, then the upstream goes quiet: the caller must see a failure, not a short body.
+        assertThrows(IOException.class, () -> {
+            try (InputStream body = response.body()) {
+                body.readAllBytes();
+            }
+        });
+        upstream.awaitEvent("stall-closed", "mid-body", Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aCallerThatHangsUpAbortsTheUpstreamRequest() throws Exception {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", patientPort));
+            socket.getOutputStream().write("GET /api/test/v1/hang/caller-gone HTTP/1.1\r\nHost: taskcluster\r\n\r\n"
+                    .getBytes(StandardCharsets.UTF_8));
+            upstream.awaitEvent("hang-started", "caller-gone", Duration.ofSeconds(10));
+        }
+        upstream.awaitEvent("hang-closed", "caller-gone", Duration.ofSeconds(10));
+        patient.awaitLine(line -> line.contains("/api/test/v1/hang/caller-gone") && line.contains("caller gone"), Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aCallerThatHangsUpStopsTheRetries() throws Exception {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", patientPort));
+            socket.getOutputStream().write("GET /api/test/v1/unavailable/stop/2 HTTP/1.1\r\nHost: taskcluster\r\n\r\n"
+                    .getBytes(StandardCharsets.UTF_8));
+            upstream.awaitEvent("unavailable-1", "stop", Duration.ofSeconds(10));
+        }
+        patient.awaitLine(line -> line.contains("/api/test/v1/unavailable/stop/2") && line.contains("caller gone"), Duration.ofSeconds(10));
+        // The upstream asked for its retry 2 s after the first attempt. This wait is not synchronisation: it lets
+        // that moment pass, to show that no second attempt comes.
+        Thread.sleep(3000);
+        assertEquals(1, upstream.events().stream().filter(e -> "stop".equals(e.get("key"))).count(), upstream.events().toString());
+    }
+}
