@@ -1,5 +1,6 @@
 package net.taskcluster.proxy;
 
+import java.util.concurrent.TimeoutException;
 import net.taskcluster.proxy.server.ProxyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,6 +22,8 @@ final class Shutdown {
             try {
                 server.stop();
                 LOG.info("stopped");
+            } catch (TimeoutException e) {
+                LOG.info("stopped: requests still in flight after the shutdown timeout were cut");
             } catch (Exception e) {
                 LOG.warn("stopping failed: {}", e.toString());
                 status = 1;

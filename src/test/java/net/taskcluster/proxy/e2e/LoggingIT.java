@@ -2,6 +2,7 @@ package net.taskcluster.proxy.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
@@ -78,6 +79,24 @@ class LoggingIT {
 
             for (String line : proxy.stderr()) {
                 assertFalse(line.contains(clients.issuer.accessToken()) || line.contains(clients.limited.accessToken()), line);
+            }
+        }
+    }
+
+    @Test
+    void theShutdownTimeoutBoundsTheDrain() throws Exception {
+        try (ProxyProcess proxy = new ProxyProcess.Options().rootUrl(upstream.rootUrl())
+                .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
+                .args("--shutdown-timeout", "1s").start()) {
+            int port = proxy.awaitListening().get(0);
+            HttpResponse<InputStream> download = Http.CLIENT.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/test/v1/slow/too-slow/60")).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream body = download.body()) {
+                assertEquals('x', body.read());
+                proxy.terminate();
+                assertEquals(0, proxy.awaitExit(Duration.ofSeconds(30)), "exits after the shutdown timeout, not the download");
+                assertThrows(java.io.IOException.class, body::readAllBytes, "the cut download does not look complete");
             }
         }
     }
