@@ -29,16 +29,11 @@ public record Certificate(
 
     /** Parses the certificate JSON that Taskcluster hands out; unknown keys are ignored. */
     public static Certificate parse(String json) throws InvalidCredentialsException {
-        Object value;
         try {
-            value = Json.parse(json);
+            return fromJson(Json.parseObject(json));
         } catch (JsonSyntaxException e) {
             throw new InvalidCredentialsException("certificate is " + e.getMessage());
         }
-        if (!(value instanceof Map<?, ?> map)) {
-            throw new InvalidCredentialsException("certificate must be a JSON object");
-        }
-        return fromJson(map);
     }
 
     /** Builds a certificate from an already parsed JSON object. */

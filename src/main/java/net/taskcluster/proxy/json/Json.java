@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * JSON in and out, written the way Taskcluster's Go tools write it (compact; {@code <}, {@code >}, {@code &},
@@ -50,6 +51,14 @@ public final class Json {
         } catch (IOException e) {
             throw new JsonSyntaxException(describe(e));
         }
+    }
+
+    /** Parses exactly one JSON object. */
+    public static Map<?, ?> parseObject(String text) throws JsonSyntaxException {
+        if (parse(text) instanceof Map<?, ?> map) {
+            return map;
+        }
+        throw new JsonSyntaxException("not a JSON object");
     }
 
     /** Writes one compact JSON value into a string. */

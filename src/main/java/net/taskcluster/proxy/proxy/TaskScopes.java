@@ -64,16 +64,13 @@ public final class TaskScopes {
     }
 
     private static List<String> scopes(String json, String problem) throws FetchException {
-        Object task;
+        Map<?, ?> task;
         try {
-            task = Json.parse(json);
+            task = Json.parseObject(json);
         } catch (JsonSyntaxException e) {
             throw new FetchException(problem + "the answer is " + e.getMessage());
         }
-        if (!(task instanceof Map<?, ?> map)) {
-            throw new FetchException(problem + "the answer is not a JSON object");
-        }
-        Object scopes = map.get("scopes");
+        Object scopes = task.get("scopes");
         List<String> result = new ArrayList<>();
         if (scopes == null) {
             return result;

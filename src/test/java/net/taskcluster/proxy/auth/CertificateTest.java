@@ -47,7 +47,7 @@ class CertificateTest {
     @CsvSource(delimiter = '|', value = {
         "def | certificate is not valid JSON",
         "'' | certificate is not valid JSON",
-        "[1] | certificate must be a JSON object",
+        "[1] | certificate is not a JSON object",
         "{\"version\":1} trailing | certificate is not valid JSON",
         "VERSION:2 | certificate field \"version\" must be 1, not 2",
         "VERSION:\"1\" | certificate field \"version\" must be an integer",

@@ -1,5 +1,7 @@
 package net.taskcluster.proxy.e2e;
 
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,37 +14,30 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.Map;
 import net.taskcluster.proxy.testing.FakeDeployment;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.Pattern;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
-import net.taskcluster.proxy.testing.TestClients;
+import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Bodies stream both ways in bounded memory: with the proxy's heap capped at 64 MiB, a 1 GiB download and a 1 GiB
  * upload pass through intact. Bodies above --max-buffered-body stream once; smaller ones are held and retried.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BoundedMemoryIT {
+class BoundedMemoryIT extends WithFakeDeployment {
     private static final long GIB = 1L << 30;
 
-    private final TestClients clients = new TestClients();
-    private FakeDeployment upstream;
     private ProxyProcess proxy;
     private String proxyUrl;
     private int port;
 
     @BeforeAll
     void start() throws Exception {
-        upstream = FakeDeployment.start(clients.table(), Map.of());
-        proxy = new ProxyProcess.Options().rootUrl(upstream.rootUrl())
-                .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
+        proxy = proxy()
                 .args("--max-buffered-body", "1k", "--retry-budget", "5s")
                 .javaOptions("-Xmx64m")
                 .start();
@@ -57,7 +52,6 @@ class BoundedMemoryIT {
     void stop() throws Exception {
         System.out.println("proxy peak RSS (VmHWM) after 1 GiB each way: " + peakRss());
         proxy.close();
-        upstream.close();
     }
 
     private String peakRss() throws Exception {

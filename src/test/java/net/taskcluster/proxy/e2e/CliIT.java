@@ -15,30 +15,14 @@ import net.taskcluster.proxy.testing.FakeDeployment;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
-import net.taskcluster.proxy.testing.TestClients;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The command line of the real launcher, as the workers use it, and its mis-uses. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CliIT {
+class CliIT extends WithFakeDeployment {
     private static final String CERTIFICATE_NOT_JSON = "def";
-    private final TestClients clients = new TestClients();
-    private FakeDeployment upstream;
-
-    @BeforeAll
-    void start() {
-        upstream = FakeDeployment.start(clients.table(), Map.of());
-    }
-
-    @AfterAll
-    void stop() {
-        upstream.close();
-    }
 
     private Map<String, Object> currentScopes(int port) throws Exception {
         RawResponse response = RawResponse.request(port, "GET", "/api/auth/v1/scopes/current");

@@ -10,28 +10,21 @@ import net.taskcluster.proxy.testing.FakeDeployment;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
 import net.taskcluster.proxy.testing.Secrets;
-import net.taskcluster.proxy.testing.TestClients;
+import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The proxy's own endpoints: /bewit and /credentials. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EndpointsIT {
-    private final TestClients clients = new TestClients();
-    private FakeDeployment upstream;
+class EndpointsIT extends WithFakeDeployment {
     private ProxyProcess proxy;
     private int port;
 
     @BeforeAll
     void start() throws Exception {
-        upstream = FakeDeployment.start(clients.table(), Map.of());
-        proxy = new ProxyProcess.Options()
-                .rootUrl(upstream.rootUrl())
-                .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
+        proxy = proxy()
                 .args("test:*")
                 .start();
         port = proxy.awaitListening().get(0);
@@ -40,7 +33,6 @@ class EndpointsIT {
     @AfterAll
     void stop() throws Exception {
         proxy.close();
-        upstream.close();
     }
 
     @ParameterizedTest

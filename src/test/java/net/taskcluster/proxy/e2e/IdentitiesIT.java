@@ -11,15 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import net.taskcluster.proxy.auth.Credentials;
-import net.taskcluster.proxy.testing.FakeDeployment;
 import net.taskcluster.proxy.testing.NodeChecker;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
-import net.taskcluster.proxy.testing.TestClients;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -27,23 +23,15 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Who the proxy signs as: permanent, temporary and named temporary credentials; authorized scopes from the command
  * line and from --task-id; no restriction versus a restriction to nothing; and the official client as a task uses it.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class IdentitiesIT {
-    private final TestClients clients = new TestClients();
-    private FakeDeployment upstream;
+class IdentitiesIT extends WithFakeDeployment {
 
-    @BeforeAll
-    void start() {
+    @Override
+    protected Map<String, Object> tasks() {
         Map<String, Object> tasks = new HashMap<>();
         tasks.put("TaskWithScopes0000000", Map.of("scopes", List.of("test:from-task", "queue:get-artifact:public/*")));
         tasks.put("TaskWithoutScopes0000", Map.of("scopes", List.of()));
         tasks.put("TaskWithNullScopes000", Map.of("metadata", Map.of("name", "no scopes key at all")));
-        upstream = FakeDeployment.start(clients.table(), tasks);
-    }
-
-    @AfterAll
-    void stop() {
-        upstream.close();
+        return tasks;
     }
 
     private Credentials credentials(String kind) {
@@ -55,13 +43,8 @@ class IdentitiesIT {
         };
     }
 
-    private ProxyProcess proxy(Credentials credentials, String... args) {
-        return new ProxyProcess.Options()
-                .rootUrl(upstream.rootUrl())
-                .credentials(credentials.clientId(), credentials.accessToken(),
-                        credentials.isTemporary() ? credentials.certificate().toJson() : null)
-                .args(args)
-                .start();
+    private ProxyProcess started(Credentials credentials, String... args) {
+        return proxy(credentials).args(args).start();
     }
 
     @ParameterizedTest(name = "{0} credentials, arguments \"{1}\"")
@@ -82,7 +65,7 @@ class IdentitiesIT {
     void requestsCarryTheIdentityAndItsScopes(String kind, String arguments, String authorized, String granted) throws Exception {
         Credentials credentials = credentials(kind.strip());
         String[] args = arguments == null ? new String[0] : arguments.strip().split(" ");
-        try (ProxyProcess proxy = proxy(credentials, args)) {
+        try (ProxyProcess proxy = started(credentials, args)) {
             int port = proxy.awaitListening().get(0);
             RawResponse response = RawResponse.request(port, "GET", "/api/auth/v1/scopes/current");
             assertEquals(200, response.status(), response.body());
@@ -114,7 +97,7 @@ class IdentitiesIT {
     @Test
     void scopesTheCredentialsDoNotHaveAreRefusedUpstream() throws Exception {
         // As the original's TestOversteppedScopes: the upstream answers 401 and the proxy passes it on.
-        try (ProxyProcess proxy = proxy(clients.limited, "secrets:get:garbage/foo")) {
+        try (ProxyProcess proxy = started(clients.limited, "secrets:get:garbage/foo")) {
             int port = proxy.awaitListening().get(0);
             RawResponse response = RawResponse.request(port, "GET", "/secrets/v1/secret/garbage/foo");
             assertEquals(401, response.status());
@@ -127,7 +110,7 @@ class IdentitiesIT {
     @Test
     void aCertificateWithNullScopesIsSentAsIsAndShownAsNull() throws Exception {
         Credentials nullScopes = clients.temporary(null, null);
-        try (ProxyProcess proxy = proxy(nullScopes)) {
+        try (ProxyProcess proxy = started(nullScopes)) {
             int port = proxy.awaitListening().get(0);
             RawResponse response = RawResponse.request(port, "GET", "/api/auth/v1/scopes/current");
             assertEquals("null", response.header("X-Taskcluster-Proxy-Temp-Scopes"));
@@ -138,7 +121,7 @@ class IdentitiesIT {
 
     @Test
     void theOfficialClientWorksWithTheProxyAsItsRootUrl() throws Exception {
-        try (ProxyProcess proxy = proxy(clients.issuer, "--task-id", "TaskWithScopes0000000", "test:authenticate-post")) {
+        try (ProxyProcess proxy = started(clients.issuer, "--task-id", "TaskWithScopes0000000", "test:authenticate-post")) {
             int port = proxy.awaitListening().get(0);
             Process node = new ProcessBuilder("node", "official-client.mjs", "http://127.0.0.1:" + port, "TaskWithScopes0000000")
                     .directory(NodeChecker.nodeDirectory().toFile())

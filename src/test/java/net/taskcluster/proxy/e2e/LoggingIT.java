@@ -11,43 +11,25 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import net.taskcluster.proxy.testing.FakeDeployment;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
 import net.taskcluster.proxy.testing.Secrets;
-import net.taskcluster.proxy.testing.TestClients;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** What the proxy prints (SPEC §6), and how it stops on SIGTERM. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LoggingIT {
-    private final TestClients clients = new TestClients();
-    private FakeDeployment upstream;
+class LoggingIT extends WithFakeDeployment {
 
-    @BeforeAll
-    void start() {
-        upstream = FakeDeployment.start(clients.table(), Map.of());
-    }
-
-    @AfterAll
-    void stop() {
-        upstream.close();
-    }
-
-    private ProxyProcess proxy() {
-        return new ProxyProcess.Options().rootUrl(upstream.rootUrl())
-                .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
+    private ProxyProcess started() {
+        return proxy()
                 .args("--retry-budget", "10s", "test:*").start();
     }
 
     @Test
     void startUpRequestsRetriesAndUpdatesAreLoggedOneLineEach() throws Exception {
-        try (ProxyProcess proxy = proxy()) {
+        try (ProxyProcess proxy = started()) {
             int port = proxy.awaitListening().get(0);
             assertTrue(port > 0 && Http.isListening(port), "the logged port is the real one (--port 0)");
             assertTrue(proxy.stderr().stream().anyMatch(l -> l.endsWith("listening on 127.0.0.1:" + port)), proxy.stderr().toString());
@@ -85,8 +67,7 @@ class LoggingIT {
 
     @Test
     void theShutdownTimeoutBoundsTheDrain() throws Exception {
-        try (ProxyProcess proxy = new ProxyProcess.Options().rootUrl(upstream.rootUrl())
-                .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
+        try (ProxyProcess proxy = proxy()
                 .args("--shutdown-timeout", "1s").start()) {
             int port = proxy.awaitListening().get(0);
             HttpResponse<InputStream> download = Http.CLIENT.send(
@@ -103,7 +84,7 @@ class LoggingIT {
 
     @Test
     void sigtermLetsRequestsInFlightFinishAndExitsZero() throws Exception {
-        ProxyProcess proxy = proxy();
+        ProxyProcess proxy = started();
         try (proxy) {
             int port = proxy.awaitListening().get(0);
             HttpResponse<InputStream> download = Http.CLIENT.send(

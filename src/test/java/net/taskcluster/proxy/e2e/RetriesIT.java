@@ -21,17 +21,13 @@ import net.taskcluster.proxy.testing.FakeDeployment;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
-import net.taskcluster.proxy.testing.TestClients;
+import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** Retries, budgets and timeouts (short values given as flags), and callers that go away. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RetriesIT {
-    private final TestClients clients = new TestClients();
-    private FakeDeployment upstream;
+class RetriesIT extends WithFakeDeployment {
     /** Budget 5 s, idle timeout 1 s. */
     private ProxyProcess quick;
     /** The default budget (15 minutes) and a 60 s idle timeout: only a caller going away ends its requests. */
@@ -41,23 +37,20 @@ class RetriesIT {
 
     @BeforeAll
     void start() throws Exception {
-        upstream = FakeDeployment.start(clients.table(), Map.of());
-        quick = proxy("--retry-budget", "5s", "--idle-timeout", "1s");
-        patient = proxy("--idle-timeout", "60s");
+        quick = started("--retry-budget", "5s", "--idle-timeout", "1s");
+        patient = started("--idle-timeout", "60s");
         quickPort = quick.awaitListening().get(0);
         patientPort = patient.awaitListening().get(0);
     }
 
-    private ProxyProcess proxy(String... args) {
-        return new ProxyProcess.Options().rootUrl(upstream.rootUrl())
-                .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null).args(args).start();
+    private ProxyProcess started(String... args) {
+        return proxy().args(args).start();
     }
 
     @AfterAll
     void stop() throws Exception {
         quick.close();
         patient.close();
-        upstream.close();
     }
 
     private List<Map<String, Object>> attemptsAt(String target) {
@@ -195,28 +188,27 @@ class RetriesIT {
 
     @Test
     void aCallerThatHangsUpAbortsTheUpstreamRequest() throws Exception {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", patientPort));
-            socket.getOutputStream().write("GET /api/test/v1/hang/caller-gone HTTP/1.1\r\nHost: taskcluster\r\n\r\n"
-                    .getBytes(StandardCharsets.UTF_8));
-            upstream.awaitEvent("hang-started", "caller-gone", Duration.ofSeconds(10));
-        }
+        hangUpOnceTheUpstreamHas("/api/test/v1/hang/caller-gone", "hang-started", "caller-gone");
         upstream.awaitEvent("hang-closed", "caller-gone", Duration.ofSeconds(10));
         patient.awaitLine(line -> line.contains("/api/test/v1/hang/caller-gone") && line.contains("caller gone"), Duration.ofSeconds(10));
     }
 
     @Test
     void aCallerThatHangsUpStopsTheRetries() throws Exception {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", patientPort));
-            socket.getOutputStream().write("GET /api/test/v1/unavailable/stop/2 HTTP/1.1\r\nHost: taskcluster\r\n\r\n"
-                    .getBytes(StandardCharsets.UTF_8));
-            upstream.awaitEvent("unavailable-1", "stop", Duration.ofSeconds(10));
-        }
+        hangUpOnceTheUpstreamHas("/api/test/v1/unavailable/stop/2", "unavailable-1", "stop");
         patient.awaitLine(line -> line.contains("/api/test/v1/unavailable/stop/2") && line.contains("caller gone"), Duration.ofSeconds(10));
         // The upstream asked for its retry 2 s after the first attempt. This wait is not synchronisation: it lets
         // that moment pass, to show that no second attempt comes.
         Thread.sleep(3000);
         assertEquals(1, upstream.events().stream().filter(e -> "stop".equals(e.get("key"))).count(), upstream.events().toString());
+    }
+
+    /** Sends a GET to the patient proxy and closes the connection once the upstream has seen the event. */
+    private void hangUpOnceTheUpstreamHas(String target, String event, String key) throws Exception {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", patientPort));
+            socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: taskcluster\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            upstream.awaitEvent(event, key, Duration.ofSeconds(10));
+        }
     }
 }

@@ -21,17 +21,13 @@ import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.testing.FakeDeployment;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.ProxyProcess;
-import net.taskcluster.proxy.testing.TestClients;
+import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** Credential rotation never stalls requests and never mixes identities. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RotationIT {
-    private final TestClients clients = new TestClients();
-    private FakeDeployment upstream;
+class RotationIT extends WithFakeDeployment {
     private ProxyProcess proxy;
     private String proxyUrl;
     private Credentials a;
@@ -39,7 +35,6 @@ class RotationIT {
 
     @BeforeAll
     void start() throws Exception {
-        upstream = FakeDeployment.start(clients.table(), Map.of());
         a = clients.issuer;
         b = clients.temporary("project/rotating", List.of("test:*"));
         proxy = new ProxyProcess.Options().rootUrl(upstream.rootUrl()).credentials(a.clientId(), a.accessToken(), null)
@@ -50,7 +45,6 @@ class RotationIT {
     @AfterAll
     void stop() throws Exception {
         proxy.close();
-        upstream.close();
     }
 
     private static String body(Credentials credentials) throws Exception {

@@ -10,8 +10,8 @@ import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import net.taskcluster.proxy.Version;
@@ -19,11 +19,10 @@ import net.taskcluster.proxy.testing.FakeDeployment;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
-import net.taskcluster.proxy.testing.TestClients;
+import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,20 +31,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The URL forms, what is forwarded and what comes back, through the real launcher against the fake deployment
  * (which checks every signature with npm hawk and Taskcluster's rules).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class UrlFormsIT {
-    private final TestClients clients = new TestClients();
-    private FakeDeployment upstream;
+class UrlFormsIT extends WithFakeDeployment {
     private ProxyProcess proxy;
     private int port;
     private String proxyUrl;
 
     @BeforeAll
     void start() throws Exception {
-        upstream = FakeDeployment.start(clients.table(), Map.of());
-        proxy = new ProxyProcess.Options()
-                .rootUrl(upstream.rootUrl())
-                .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
+        proxy = proxy()
                 .args("--retry-budget", "1s", "test:*", "queue:*")
                 .start();
         port = proxy.awaitListening().get(0);
@@ -55,7 +48,6 @@ class UrlFormsIT {
     @AfterAll
     void stop() throws Exception {
         proxy.close();
-        upstream.close();
     }
 
     /** The last request the upstream authenticated, which must have passed. */
