@@ -1,6 +1,7 @@
 package net.taskcluster.proxy;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
@@ -54,8 +55,8 @@ public final class Main {
             return;
         }
         for (InetSocketAddress address : addresses) {
-            String host = address.getHostString();
-            log.info("listening on {}:{}", host.contains(":") ? "[" + host + "]" : host, address.getPort());
+            log.info("listening on {}:{}", address.getAddress().isAnyLocalAddress() ? "*" : host(address.getAddress()),
+                    address.getPort());
         }
         Shutdown.onSignals(server);
         server.join();
@@ -72,13 +73,19 @@ public final class Main {
         } else {
             log.info("no authorized scopes: requests have the full scopes of the credentials");
         }
-        if (config.allowedUser() != null || config.allowedNetwork() != null) {
-            log.info("allowed user: {}, allowed network: {}", config.allowedUser(), config.allowedNetwork());
+        if (config.allowedPeers() != null) {
+            log.info("connections only from root and user {} (uid {}){}", config.allowedPeers().user(), config.allowedPeers().uid(),
+                    config.allowedPeers().network() == null ? "" : ", and from " + config.allowedPeers().network()
+                            + " where the peer's socket is not visible");
         }
     }
 
     private static String address(Config config) {
-        String host = config.bindAddress() == null ? "*" : config.bindAddress().getHostAddress();
-        return (host.contains(":") ? "[" + host + "]" : host) + ":" + config.port();
+        return (config.bindAddress() == null ? "*" : host(config.bindAddress())) + ":" + config.port();
+    }
+
+    private static String host(InetAddress address) {
+        String host = address.getHostAddress();
+        return host.contains(":") ? "[" + host + "]" : host;
     }
 }

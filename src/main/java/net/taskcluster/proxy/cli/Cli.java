@@ -5,8 +5,10 @@ import java.util.Map;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.auth.InvalidCredentialsException;
+import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.peer.Cidr;
 import net.taskcluster.proxy.peer.IpLiteral;
+import net.taskcluster.proxy.peer.SystemUsers;
 import net.taskcluster.proxy.routing.Target;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
@@ -78,19 +80,30 @@ public final class Cli {
         if (taskId != null && !taskId.matches("[A-Za-z0-9_-]{1,64}")) {
             throw new UsageException("--task-id \"" + taskId + "\" is not a task id");
         }
-        String allowedUser = o.allowedUser == null || o.allowedUser.isEmpty() ? null : o.allowedUser;
-        Cidr allowedNetwork = null;
-        if (o.allowedNetwork != null && !o.allowedNetwork.isEmpty()) {
-            allowedNetwork = checked(() -> Cidr.parse(o.allowedNetwork));
-        }
+        AllowedPeers allowedPeers = allowedPeers(o);
         for (String scope : o.scopes) {
             if (!scope.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
                 throw new UsageException("scope \"" + scope.replaceAll("[^\\x20-\\x7e]", "?") + "\" has characters outside printable ASCII");
             }
         }
-        return new Config(bindAddress, port, root, credentials, o.scopes, taskId, allowedUser, allowedNetwork,
+        return new Config(bindAddress, port, root, credentials, o.scopes, taskId, allowedPeers,
                 positive(o.connectTimeout, "--connect-timeout"), positive(o.idleTimeout, "--idle-timeout"),
                 o.retryBudget, o.shutdownTimeout, o.maxBufferedBody);
+    }
+
+    private static AllowedPeers allowedPeers(Options o) throws UsageException {
+        String user = o.allowedUser == null || o.allowedUser.isEmpty() ? null : o.allowedUser;
+        Cidr network = null;
+        if (o.allowedNetwork != null && !o.allowedNetwork.isEmpty()) {
+            network = checked(() -> Cidr.parse(o.allowedNetwork));
+            if (user == null) {
+                throw new UsageException("--allowed-network needs --allowed-user (it admits peers whose owner cannot be seen)");
+            }
+        }
+        if (user == null) {
+            return null;
+        }
+        return new AllowedPeers(user, checked(() -> SystemUsers.uidOf(user)), network);
     }
 
     private static int port(String text) throws UsageException {

@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
 import net.taskcluster.proxy.auth.Credentials;
-import net.taskcluster.proxy.peer.Cidr;
+import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.routing.Target;
 
 /**
@@ -16,8 +16,7 @@ import net.taskcluster.proxy.routing.Target;
  * @param rootUrl           the Taskcluster deployment (its path, without trailing slashes, prefixes every API path)
  * @param scopes            the scopes given on the command line
  * @param taskId            the task whose scopes are added at start-up, or null
- * @param allowedUser       the only OS user (besides root) whose connections are accepted, or null for anyone
- * @param allowedNetwork    peers in this network are accepted when their socket owner cannot be seen, or null
+ * @param allowedPeers      who may connect (--allowed-user, --allowed-network), or null for anyone
  * @param maxBufferedBody   request bodies up to this many bytes are held in memory so that they can be retried
  */
 public record Config(
@@ -27,8 +26,7 @@ public record Config(
         Credentials credentials,
         List<String> scopes,
         String taskId,
-        String allowedUser,
-        Cidr allowedNetwork,
+        AllowedPeers allowedPeers,
         Duration connectTimeout,
         Duration idleTimeout,
         Duration retryBudget,
@@ -51,6 +49,6 @@ public record Config(
     public String toString() {
         return "Config[address=" + (bindAddress == null ? "*" : bindAddress.getHostAddress()) + ", port=" + port
                 + ", rootUrl=" + rootUrl + ", credentials=" + credentials + ", scopes=" + scopes + ", taskId=" + taskId
-                + ", allowedUser=" + allowedUser + ", allowedNetwork=" + allowedNetwork + "]";
+                + ", allowedPeers=" + allowedPeers + "]";
     }
 }

@@ -1,11 +1,13 @@
 package net.taskcluster.proxy.server;
 
+import java.net.InetSocketAddress;
 import java.util.Map;
 import net.taskcluster.proxy.auth.Certificate;
 import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.auth.InvalidCredentialsException;
 import net.taskcluster.proxy.json.Json;
 import net.taskcluster.proxy.json.JsonSyntaxException;
+import net.taskcluster.proxy.peer.PeerCheck;
 import net.taskcluster.proxy.proxy.PlainText;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -25,9 +27,12 @@ final class CredentialsEndpoint {
     private static final Logger LOG = LoggerFactory.getLogger(CredentialsEndpoint.class);
 
     private final IdentityStore identities;
+    private final PeerCheck peerCheck;
 
-    CredentialsEndpoint(IdentityStore identities) {
+    /** @param peerCheck with --allowed-user, only root and the proxy's own user may update; null: anyone */
+    CredentialsEndpoint(IdentityStore identities, PeerCheck peerCheck) {
         this.identities = identities;
+        this.peerCheck = peerCheck;
     }
 
     void handle(Request request, Response response, Callback callback) {
@@ -36,6 +41,12 @@ final class CredentialsEndpoint {
             response.getHeaders().put(HttpHeader.ALLOW, "PUT");
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
             response.write(true, null, callback);
+            return;
+        }
+        if (peerCheck != null
+                && !peerCheck.mayUpdateCredentials((InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress())) {
+            PlainText.write(response, callback, HttpStatus.FORBIDDEN_403,
+                    "taskcluster-proxy: only the proxy's own user and root may update the credentials");
             return;
         }
         SmallBody.read(request, response, callback, body -> {
@@ -56,14 +67,11 @@ final class CredentialsEndpoint {
     }
 
     static Credentials parse(String body) throws InvalidCredentialsException {
-        Object json;
+        Map<?, ?> map;
         try {
-            json = Json.parse(body);
+            map = Json.parseObject(body);
         } catch (JsonSyntaxException e) {
             throw new InvalidCredentialsException("the body is " + e.getMessage());
-        }
-        if (!(json instanceof Map<?, ?> map)) {
-            throw new InvalidCredentialsException("the body must be a JSON object");
         }
         String clientId = string(map, "clientId");
         String accessToken = string(map, "accessToken");

@@ -3,6 +3,7 @@ package net.taskcluster.proxy.server;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicReference;
 import net.taskcluster.proxy.auth.Certificate;
+import net.taskcluster.proxy.peer.PeerCheck;
 import net.taskcluster.proxy.proxy.Forwarder;
 import net.taskcluster.proxy.proxy.PlainText;
 import net.taskcluster.proxy.proxy.ProxyIdentity;
@@ -31,12 +32,13 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
     private final Clock clock;
     private final AtomicReference<ProxyIdentity> warnedExpired = new AtomicReference<>();
 
-    Dispatcher(Router router, IdentityStore identities, Forwarder forwarder, Clock clock) {
+    /** @param peerCheck who may connect; null when anyone may */
+    Dispatcher(Router router, IdentityStore identities, Forwarder forwarder, PeerCheck peerCheck, Clock clock) {
         this.router = router;
         this.identities = identities;
         this.forwarder = forwarder;
         this.bewit = new BewitEndpoint(clock);
-        this.credentials = new CredentialsEndpoint(identities);
+        this.credentials = new CredentialsEndpoint(identities, peerCheck);
         this.clock = clock;
     }
 

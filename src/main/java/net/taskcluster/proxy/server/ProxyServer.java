@@ -3,6 +3,7 @@ package net.taskcluster.proxy.server;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,10 @@ import net.taskcluster.proxy.auth.AuthorizedScopes;
 import net.taskcluster.proxy.auth.Identity;
 import net.taskcluster.proxy.auth.RequestSigner;
 import net.taskcluster.proxy.cli.Config;
+import net.taskcluster.proxy.peer.AllowedPeers;
+import net.taskcluster.proxy.peer.PeerCheck;
+import net.taskcluster.proxy.peer.PeerCheckedConnector;
+import net.taskcluster.proxy.peer.SystemUsers;
 import net.taskcluster.proxy.proxy.Forwarder;
 import net.taskcluster.proxy.proxy.RetryPolicy;
 import net.taskcluster.proxy.proxy.TaskScopes;
@@ -81,22 +86,27 @@ public final class ProxyServer {
     public List<InetSocketAddress> start(AuthorizedScopes scopes) throws Exception {
         startClient();
         Clock clock = Clock.systemUTC();
+        AllowedPeers allowed = config.allowedPeers();
+        PeerCheck peerCheck = allowed == null ? null
+                : new PeerCheck(allowed.user(), allowed.uid(), allowed.network(), SystemUsers.currentUid());
         IdentityStore identities = new IdentityStore(Identity.of(config.credentials(), scopes), Version.CURRENT);
         Forwarder forwarder = new Forwarder(client, new RequestSigner(clock), retryPolicy, config.idleTimeout(),
                 config.maxBufferedBody(), server.getScheduler(), identities::current);
-        server.setHandler(new GracefulHandler(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, clock)));
+        server.setHandler(new GracefulHandler(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock)));
         server.setErrorHandler(new PlainErrorHandler(identities));
 
-        ServerConnector main = connector(config.bindAddress(), config.port());
+        ServerConnector main = connector(config.bindAddress(), config.port(), peerCheck);
         main.open();
-        if (config.allowedNetwork() != null) {
+        AllowedPeers peers = config.allowedPeers();
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        if (peers != null && peers.network() != null && config.bindAddress() != null && !config.bindAddress().equals(loopback)) {
             // The launcher reaches the proxy over loopback (readiness probe, credential updates).
-            connector(InetAddress.getLoopbackAddress(), main.getLocalPort()).open();
+            connector(loopback, main.getLocalPort(), peerCheck).open();
         }
         server.start();
         List<InetSocketAddress> addresses = new ArrayList<>();
         for (ServerConnector connector : connectors) {
-            addresses.add(new InetSocketAddress(connector.getHost() == null ? "0.0.0.0" : connector.getHost(), connector.getLocalPort()));
+            addresses.add((InetSocketAddress) ((ServerSocketChannel) connector.getTransport()).getLocalAddress());
         }
         return addresses;
     }
@@ -109,7 +119,7 @@ public final class ProxyServer {
         LifeCycle.start(client);
     }
 
-    private ServerConnector connector(InetAddress address, int port) {
+    private ServerConnector connector(InetAddress address, int port, PeerCheck peerCheck) {
         HttpConfiguration http = new HttpConfiguration();
         // The raw target is the route: //, %2F and %252F must arrive untouched.
         http.setUriCompliance(UriCompliance.UNSAFE);
@@ -117,7 +127,10 @@ public final class ProxyServer {
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         http.setSendDateHeader(false);
-        ServerConnector connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+        HttpConnectionFactory factory = new HttpConnectionFactory(http);
+        ServerConnector connector = peerCheck == null
+                ? new ServerConnector(server, 1, 1, factory)
+                : new PeerCheckedConnector(server, peerCheck, factory);
         connector.setHost(address == null ? null : address.getHostAddress());
         connector.setPort(port);
         connector.setReuseAddress(true);

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
+import net.taskcluster.proxy.peer.AllowedPeers;
+import net.taskcluster.proxy.peer.Cidr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -70,11 +72,11 @@ class CliTest {
 
     @Test
     void genericWorkerStyle() throws Exception {
-        Config c = config("--port 80 --root-url https://tc.example.com --ip-address 127.0.0.1 --allowed-user task_1 "
+        Config c = config("--port 80 --root-url https://tc.example.com --ip-address 127.0.0.1 --allowed-user nobody "
                 + "queue:get-artifact:private/* queue:create-artifact:KTBKfEgxR5GdfIIREQIvFQ/0",
                 Map.of("TASKCLUSTER_CLIENT_ID", "id", "TASKCLUSTER_ACCESS_TOKEN", "tok", "TASKCLUSTER_CERTIFICATE", CERT));
         assertEquals(80, c.port());
-        assertEquals("task_1", c.allowedUser());
+        assertEquals(new AllowedPeers("nobody", 65534, null), c.allowedPeers());
         assertEquals(List.of("queue:get-artifact:private/*", "queue:create-artifact:KTBKfEgxR5GdfIIREQIvFQ/0"), c.scopes());
         assertEquals("id", c.credentials().clientId());
         assertTrue(c.credentials().isTemporary());
@@ -156,13 +158,23 @@ class CliTest {
     }
 
     @Test
+    void allowedPeers() throws Exception {
+        assertNull(config(BASE).allowedPeers());
+        assertEquals(new AllowedPeers("root", 0, Cidr.parse("172.18.0.0/16")),
+                config(BASE + " --allowed-user root --allowed-network 172.18.0.0/16").allowedPeers());
+        assertEquals("unknown user \"nonexistent-user-abc123xyz\"", error(BASE + " --allowed-user nonexistent-user-abc123xyz", Map.of()));
+        assertEquals("--allowed-network needs --allowed-user (it admits peers whose owner cannot be seen)",
+                error(BASE + " --allowed-network 172.18.0.0/16", Map.of()));
+    }
+
+    @Test
     void badAllowedNetworks() {
         assertEquals("--allowed-network CIDR \"0.0.0.0/0\" is too broad (0/32 allows all addresses)",
-                error(BASE + " --allowed-network 0.0.0.0/0", Map.of()));
+                error(BASE + " --allowed-user root --allowed-network 0.0.0.0/0", Map.of()));
         assertEquals("--allowed-network CIDR \"::/0\" is too broad (0/128 allows all addresses)",
-                error(BASE + " --allowed-network ::/0", Map.of()));
-        assertTrue(error(BASE + " --allowed-network 10.0.0.0", Map.of()).startsWith("invalid --allowed-network CIDR \"10.0.0.0\""));
-        assertTrue(error(BASE + " --allowed-network 10.0.0.0/33", Map.of()).startsWith("invalid --allowed-network CIDR"));
+                error(BASE + " --allowed-user root --allowed-network ::/0", Map.of()));
+        assertTrue(error(BASE + " --allowed-user root --allowed-network 10.0.0.0", Map.of()).startsWith("invalid --allowed-network CIDR \"10.0.0.0\""));
+        assertTrue(error(BASE + " --allowed-user root --allowed-network 10.0.0.0/33", Map.of()).startsWith("invalid --allowed-network CIDR"));
     }
 
     @Test

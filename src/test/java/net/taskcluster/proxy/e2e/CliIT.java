@@ -102,6 +102,10 @@ class CliIT extends WithFakeDeployment {
         cases.put(List.of(id, token), "--root-url (or TASKCLUSTER_ROOT_URL) is required");
         cases.put(List.of(root, token), "--client-id (or TASKCLUSTER_CLIENT_ID) is required");
         cases.put(List.of(root, id), "--access-token (or TASKCLUSTER_ACCESS_TOKEN) is required");
+        cases.put(List.of(root, id, token, "--allowed-user", "nonexistent-user-abc123xyz"), "unknown user \"nonexistent-user-abc123xyz\"");
+        cases.put(List.of(root, id, token, "--allowed-user", "nobody", "--allowed-network", "0.0.0.0/0"),
+                "--allowed-network CIDR \"0.0.0.0/0\" is too broad (0/32 allows all addresses)");
+        cases.put(List.of(root, id, token, "--ip-address", "::1::2"), "invalid IPv4/IPv6 address specified - cannot parse: ::1::2");
         cases.put(List.of(root, id, token, "--certificate", CERTIFICATE_NOT_JSON), "invalid --certificate (or TASKCLUSTER_CERTIFICATE): certificate is not valid JSON");
         for (Map.Entry<List<String>, String> c : cases.entrySet()) {
             int port = Http.freePort();

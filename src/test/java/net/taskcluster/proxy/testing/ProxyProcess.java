@@ -139,7 +139,7 @@ public final class ProxyProcess implements AutoCloseable {
         }
     }
 
-    /** Waits until the proxy says it listens; returns the ports it named, in order. */
+    /** Waits until the proxy says it listens; returns the ports it has named so far, in order. */
     public List<Integer> awaitListening() throws InterruptedException {
         awaitLine(line -> LISTENING.matcher(line).find(), Duration.ofSeconds(60));
         List<Integer> ports = new ArrayList<>();
@@ -210,6 +210,14 @@ public final class ProxyProcess implements AutoCloseable {
             if (certificate != null) {
                 env.put("TASKCLUSTER_CERTIFICATE", certificate);
             }
+            return this;
+        }
+
+        /** Listen on all interfaces (no --ip-address), dual-stack. */
+        public Options allInterfaces() {
+            int at = args.indexOf("--ip-address");
+            args.remove(at + 1);
+            args.remove(at);
             return this;
         }
 
