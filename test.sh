@@ -4,5 +4,7 @@
 set -e
 cd "$(dirname "$0")"
 . scripts/java-home.sh
+# The connection-check load test holds 10,000 sockets open in the test JVM.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 npm ci --prefix src/test/node --no-audit --no-fund --loglevel=error
 mvn -B clean verify "$@"

@@ -14,17 +14,19 @@ public final class PeerCheck {
     private final int allowedUid;
     private final Cidr allowedNetwork;
     private final int ownUid;
+    private final ProcNetTcp sockets;
 
     /** @param allowedNetwork may be null */
     public PeerCheck(String allowedUser, int allowedUid, Cidr allowedNetwork, int ownUid) {
+        this(allowedUser, allowedUid, allowedNetwork, ownUid, new ProcNetTcp());
+    }
+
+    PeerCheck(String allowedUser, int allowedUid, Cidr allowedNetwork, int ownUid, ProcNetTcp sockets) {
         this.allowedUser = allowedUser;
         this.allowedUid = allowedUid;
         this.allowedNetwork = allowedNetwork;
         this.ownUid = ownUid;
-    }
-
-    public static PeerCheck forUser(String allowedUser, Cidr allowedNetwork) {
-        return new PeerCheck(allowedUser, SystemUsers.uidOf(allowedUser), allowedNetwork, SystemUsers.currentUid());
+        this.sockets = sockets;
     }
 
     /** What was decided about a peer: admitted or not, and why (for the log). */
@@ -33,7 +35,7 @@ public final class PeerCheck {
     public Decision check(InetSocketAddress peer) {
         OptionalInt owner;
         try {
-            owner = ProcNetTcp.ownerOf(peer);
+            owner = sockets.ownerOf(peer);
         } catch (IOException e) {
             return new Decision(false, "cannot read the socket tables to check " + describe(peer) + ": " + e.getMessage());
         }
@@ -57,7 +59,7 @@ public final class PeerCheck {
      */
     public boolean mayUpdateCredentials(InetSocketAddress peer) {
         try {
-            OptionalInt owner = ProcNetTcp.ownerOf(peer);
+            OptionalInt owner = sockets.ownerOf(peer);
             return owner.isPresent() && (owner.getAsInt() == 0 || owner.getAsInt() == ownUid);
         } catch (IOException e) {
             return false;

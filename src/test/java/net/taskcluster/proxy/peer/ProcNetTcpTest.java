@@ -16,6 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The socket tables of /proc, with the original's hex vectors (reference-tests.md §7). */
 class ProcNetTcpTest {
+    private static final ProcNetTcp SOCKETS = new ProcNetTcp();
+
     @ParameterizedTest
     @CsvSource({
         "127.0.0.1, 8080, 0100007F:1F90",
@@ -39,11 +41,50 @@ class ProcNetTcpTest {
                 v4.connect(server.getLocalSocketAddress());
                 dualStack.connect(server.getLocalSocketAddress());
                 try (Socket a = server.accept(); Socket b = server.accept()) {
-                    assertEquals(OptionalInt.of(self), ProcNetTcp.ownerOf((InetSocketAddress) v4.getLocalAddress()));
-                    assertEquals(OptionalInt.of(self), ProcNetTcp.ownerOf((InetSocketAddress) dualStack.getLocalSocketAddress()));
+                    assertEquals(OptionalInt.of(self), SOCKETS.ownerOf((InetSocketAddress) v4.getLocalAddress()));
+                    assertEquals(OptionalInt.of(self), SOCKETS.ownerOf((InetSocketAddress) dualStack.getLocalSocketAddress()));
                     // what the server side sees as the peer, which is what the proxy looks up
-                    assertEquals(OptionalInt.of(self), ProcNetTcp.ownerOf((InetSocketAddress) a.getRemoteSocketAddress()));
-                    assertEquals(OptionalInt.of(self), ProcNetTcp.ownerOf((InetSocketAddress) b.getRemoteSocketAddress()));
+                    assertEquals(OptionalInt.of(self), SOCKETS.ownerOf((InetSocketAddress) a.getRemoteSocketAddress()));
+                    assertEquals(OptionalInt.of(self), SOCKETS.ownerOf((InetSocketAddress) b.getRemoteSocketAddress()));
+                }
+            }
+        }
+    }
+
+    @Test
+    void concurrentLookupsShareReadsAndAllGetTheirAnswer() throws Exception {
+        int self = SystemUsers.currentUid();
+        ProcNetTcp sockets = new ProcNetTcp();
+        try (ServerSocket server = new ServerSocket(0, 500, InetAddress.getLoopbackAddress())) {
+            java.util.List<Socket> clients = new java.util.ArrayList<>();
+            java.util.List<Socket> accepted = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i < 300; i++) {
+                    Socket client = new Socket();
+                    client.connect(server.getLocalSocketAddress());
+                    clients.add(client);
+                    accepted.add(server.accept());
+                }
+                java.util.concurrent.ConcurrentLinkedQueue<String> wrong = new java.util.concurrent.ConcurrentLinkedQueue<>();
+                try (var pool = java.util.concurrent.Executors.newFixedThreadPool(32)) {
+                    for (Socket socket : accepted) {
+                        pool.submit(() -> {
+                            InetSocketAddress peer = (InetSocketAddress) socket.getRemoteSocketAddress();
+                            OptionalInt owner = sockets.ownerOf(peer);
+                            if (!owner.equals(OptionalInt.of(self))) {
+                                wrong.add(peer + " -> " + owner);
+                            }
+                            return null;
+                        });
+                    }
+                }
+                assertTrue(wrong.isEmpty(), wrong.toString());
+            } finally {
+                for (Socket socket : clients) {
+                    socket.close();
+                }
+                for (Socket socket : accepted) {
+                    socket.close();
                 }
             }
         }
@@ -55,6 +96,6 @@ class ProcNetTcpTest {
         try (ServerSocket probe = new ServerSocket(0)) {
             unused = probe.getLocalPort();
         }
-        assertTrue(ProcNetTcp.ownerOf(new InetSocketAddress(InetAddress.getByName("198.18.7.7"), unused)).isEmpty());
+        assertTrue(SOCKETS.ownerOf(new InetSocketAddress(InetAddress.getByName("198.18.7.7"), unused)).isEmpty());
     }
 }
