@@ -9,6 +9,15 @@ import javax.crypto.spec.SecretKeySpec;
 
 /** The Hawk 1.0 primitives Taskcluster uses: the normalized string and its HMAC-SHA256. */
 public final class Hawk {
+    // Looking the algorithm up costs more than computing a MAC; a Mac is not thread-safe, so one per thread.
+    private static final ThreadLocal<Mac> MAC = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    });
+
     private Hawk() {}
 
     /**
@@ -32,7 +41,7 @@ public final class Hawk {
 
     static byte[] hmacSha256(String key, String message) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = MAC.get();
             mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
             return mac.doFinal(message.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {

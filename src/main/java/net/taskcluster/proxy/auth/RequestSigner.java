@@ -10,7 +10,9 @@ import net.taskcluster.proxy.routing.Target;
  * current time in seconds and a fresh 8-character nonce for every request.
  */
 public final class RequestSigner {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    // One generator per thread: the default one (NativePRNG) serialises every caller on one lock and a read of
+    // /dev/urandom. DRBG, seeded from the system, generates in memory.
+    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(RequestSigner::newRandom);
 
     private final Clock clock;
 
@@ -46,7 +48,15 @@ public final class RequestSigner {
     /** 8 characters of standard base64: the encoding of 6 random bytes, as the Go client's nonces are. */
     static String nonce() {
         byte[] bytes = new byte[6];
-        RANDOM.nextBytes(bytes);
+        RANDOM.get().nextBytes(bytes);
         return Base64.getEncoder().encodeToString(bytes);
+    }
+
+    private static SecureRandom newRandom() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
     }
 }

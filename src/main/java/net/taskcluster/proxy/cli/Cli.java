@@ -1,7 +1,12 @@
 package net.taskcluster.proxy.cli;
 
 import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.auth.InvalidCredentialsException;
@@ -10,92 +15,148 @@ import net.taskcluster.proxy.peer.Cidr;
 import net.taskcluster.proxy.peer.IpLiteral;
 import net.taskcluster.proxy.peer.SystemUsers;
 import net.taskcluster.proxy.routing.Target;
-import picocli.CommandLine;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.UnmatchedArgumentException;
+import org.apache.commons.cli.AmbiguousOptionException;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.MissingArgumentException;
+import org.apache.commons.cli.ParseException;
+import org.apache.commons.cli.UnrecognizedOptionException;
 
 /**
  * Reads the command line and the environment into a {@link Config}, with the conventions of the original's docopt
  * parser: {@code --opt value} and {@code --opt=value}, {@code -p80}, options between scopes, {@code --}, and
  * unambiguous prefixes of long options.
+ *
+ * <p>The parser is Apache Commons CLI. (Picocli was the first choice; its classes are Java 5 class files, which
+ * the JDK's AOT cache cannot hold, so every start verified and loaded them anew: 60 ms of a 500 ms start.)
  */
 public final class Cli {
     private Cli() {}
 
     public static Invocation parse(String[] args, Map<String, String> env) throws UsageException {
-        Options options = new Options();
-        CommandLine commandLine = new CommandLine(options)
-                .setAbbreviatedOptionsAllowed(true)
-                .setPosixClusteredShortOptionsAllowed(true)
-                .setOverwrittenOptionsAllowed(true);
+        CommandLine options;
         try {
-            commandLine.parseArgs(args);
-        } catch (UnmatchedArgumentException e) {
+            options = Options.parser().parse(Options.ALL, args, false);
+        } catch (AmbiguousOptionException e) {
+            throw new UsageException("option " + e.getOption() + " is ambiguous: it may be --"
+                    + String.join(" or --", e.getMatchingOptions()));
+        } catch (UnrecognizedOptionException e) {
             // Name only the option, never its value: a mistyped --acess-token=... would otherwise print the token.
-            String unmatched = e.getUnmatched().isEmpty() ? "?" : e.getUnmatched().get(0);
-            int eq = unmatched.indexOf('=');
-            throw new UsageException("unknown option " + (eq < 0 ? unmatched : unmatched.substring(0, eq)));
-        } catch (ParameterException e) {
-            throw new UsageException(firstLine(e.getMessage()));
+            String option = e.getOption();
+            int eq = option.indexOf('=');
+            throw new UsageException("unknown option " + (eq < 0 ? option : option.substring(0, eq)));
+        } catch (MissingArgumentException e) {
+            throw new UsageException("option --" + e.getOption().getLongOpt() + " needs a value");
+        } catch (ParseException e) {
+            throw new UsageException(e.getMessage());
         }
-        if (options.help) {
-            return new Invocation.Print(commandLine.getUsageMessage());
+        if (options.hasOption(Options.HELP)) {
+            return new Invocation.Print(Options.help());
         }
-        if (options.version) {
+        if (options.hasOption(Options.VERSION)) {
             return new Invocation.Print(Version.CURRENT.describe() + System.lineSeparator());
         }
-        if (options.shortVersion) {
+        if (options.hasOption(Options.SHORT_VERSION)) {
             return new Invocation.Print(Version.CURRENT.version() + System.lineSeparator());
         }
         return new Invocation.Run(validate(options, env));
     }
 
     // In the original's order: port and address first, then the root URL and the credentials.
-    private static Config validate(Options o, Map<String, String> env) throws UsageException {
-        int port = port(o.port);
+    private static Config validate(CommandLine o, Map<String, String> env) throws UsageException {
+        int port = port(value(o, Options.PORT, "8080"));
+        Duration connectTimeout = positive(duration(o, Options.CONNECT_TIMEOUT, Duration.ofSeconds(30)));
+        Duration idleTimeout = positive(duration(o, Options.IDLE_TIMEOUT, Duration.ofMinutes(2)));
+        Duration retryBudget = duration(o, Options.RETRY_BUDGET, Duration.ofMinutes(15));
+        Duration shutdownTimeout = duration(o, Options.SHUTDOWN_TIMEOUT, Duration.ofSeconds(10));
+        int maxBufferedBody = size(o, Options.MAX_BUFFERED_BODY, 256 * 1024);
+        String ipAddress = value(o, Options.IP_ADDRESS, null);
         InetAddress bindAddress = null;
-        if (o.ipAddress != null && !o.ipAddress.isEmpty()) {
-            bindAddress = checked(() -> IpLiteral.parse(o.ipAddress));
+        if (ipAddress != null && !ipAddress.isEmpty()) {
+            bindAddress = checked(() -> IpLiteral.parse(ipAddress));
         }
-        String rootUrl = orEnv(o.rootUrl, env, "TASKCLUSTER_ROOT_URL");
+        String rootUrl = orEnv(value(o, Options.ROOT_URL, null), env, "TASKCLUSTER_ROOT_URL");
         if (rootUrl == null) {
             throw new UsageException("--root-url (or TASKCLUSTER_ROOT_URL) is required");
         }
         Target root = rootUrl(rootUrl);
-        String clientId = orEnv(o.clientId, env, "TASKCLUSTER_CLIENT_ID");
+        String clientId = orEnv(value(o, Options.CLIENT_ID, null), env, "TASKCLUSTER_CLIENT_ID");
         if (clientId == null) {
             throw new UsageException("--client-id (or TASKCLUSTER_CLIENT_ID) is required");
         }
-        String accessToken = orEnv(o.accessToken, env, "TASKCLUSTER_ACCESS_TOKEN");
+        String accessToken = orEnv(value(o, Options.ACCESS_TOKEN, null), env, "TASKCLUSTER_ACCESS_TOKEN");
         if (accessToken == null) {
             throw new UsageException("--access-token (or TASKCLUSTER_ACCESS_TOKEN) is required");
         }
         Credentials credentials;
         try {
-            credentials = Credentials.of(clientId, accessToken, orEnv(o.certificate, env, "TASKCLUSTER_CERTIFICATE"));
+            credentials = Credentials.of(clientId, accessToken,
+                    orEnv(value(o, Options.CERTIFICATE, null), env, "TASKCLUSTER_CERTIFICATE"));
         } catch (InvalidCredentialsException e) {
             throw new UsageException("invalid --certificate (or TASKCLUSTER_CERTIFICATE): " + e.getMessage());
         }
-        String taskId = o.taskId == null || o.taskId.isEmpty() ? null : o.taskId;
+        String taskId = value(o, Options.TASK_ID, null);
+        taskId = taskId == null || taskId.isEmpty() ? null : taskId;
         if (taskId != null && !taskId.matches("[A-Za-z0-9_-]{1,64}")) {
             throw new UsageException("--task-id \"" + taskId + "\" is not a task id");
         }
-        AllowedPeers allowedPeers = allowedPeers(o);
-        for (String scope : o.scopes) {
+        AllowedPeers allowedPeers = allowedPeers(value(o, Options.ALLOWED_USER, null), value(o, Options.ALLOWED_NETWORK, null));
+        List<String> scopes = o.getArgList();
+        for (String scope : scopes) {
             if (!scope.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
                 throw new UsageException("scope \"" + scope.replaceAll("[^\\x20-\\x7e]", "?") + "\" has characters outside printable ASCII");
             }
         }
-        return new Config(bindAddress, port, root, credentials, o.scopes, taskId, allowedPeers,
-                positive(o.connectTimeout, "--connect-timeout"), positive(o.idleTimeout, "--idle-timeout"),
-                o.retryBudget, o.shutdownTimeout, o.maxBufferedBody);
+        return new Config(bindAddress, port, root, credentials, scopes, taskId, allowedPeers, connectTimeout, idleTimeout,
+                retryBudget, shutdownTimeout, maxBufferedBody);
     }
 
-    private static AllowedPeers allowedPeers(Options o) throws UsageException {
-        String user = o.allowedUser == null || o.allowedUser.isEmpty() ? null : o.allowedUser;
+    /** An option's value; when it is given more than once, the last one counts (as with the original). */
+    private static String value(CommandLine o, String option, String otherwise) {
+        String[] values = o.getOptionValues(option);
+        return values == null || values.length == 0 ? otherwise : values[values.length - 1];
+    }
+
+    private static final Pattern DURATION = Pattern.compile("([0-9]{1,9})(ms|s|m|h)?");
+    private static final Pattern SIZE = Pattern.compile("([0-9]{1,9})([km])?");
+
+    /** {@code 500ms}, {@code 30s}, {@code 15m}, {@code 1h}, or a plain number of seconds. */
+    private static Duration duration(CommandLine o, String option, Duration otherwise) throws UsageException {
+        String value = value(o, option, null);
+        if (value == null) {
+            return otherwise;
+        }
+        Matcher m = DURATION.matcher(value.trim().toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new UsageException("--" + option + ": '" + value + "' is not a duration (such as 500ms, 30s, 15m or 1h)");
+        }
+        long amount = Long.parseLong(m.group(1));
+        return switch (m.group(2) == null ? "s" : m.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            case "h" -> Duration.ofHours(amount);
+            default -> Duration.ofSeconds(amount);
+        };
+    }
+
+    /** A number of bytes, optionally with a binary suffix, {@code k} or {@code m}; at most 64m. */
+    private static int size(CommandLine o, String option, int otherwise) throws UsageException {
+        String value = value(o, option, null);
+        if (value == null) {
+            return otherwise;
+        }
+        Matcher m = SIZE.matcher(value.trim().toLowerCase(Locale.ROOT));
+        long bytes = m.matches() ? Long.parseLong(m.group(1)) << ("k".equals(m.group(2)) ? 10 : "m".equals(m.group(2)) ? 20 : 0) : -1;
+        if (bytes < 0 || bytes > 64L << 20) {
+            throw new UsageException("--" + option + ": '" + value + "' is not a size between 0 and 64m");
+        }
+        return (int) bytes;
+    }
+
+    private static AllowedPeers allowedPeers(String allowedUser, String allowedNetwork) throws UsageException {
+        String user = allowedUser == null || allowedUser.isEmpty() ? null : allowedUser;
         Cidr network = null;
-        if (o.allowedNetwork != null && !o.allowedNetwork.isEmpty()) {
-            network = checked(() -> Cidr.parse(o.allowedNetwork));
+        if (allowedNetwork != null && !allowedNetwork.isEmpty()) {
+            network = checked(() -> Cidr.parse(allowedNetwork));
             if (user == null) {
                 throw new UsageException("--allowed-network needs --allowed-user (it admits peers whose owner cannot be seen)");
             }
@@ -134,9 +195,9 @@ public final class Cli {
         return new Target(root.scheme(), root.host(), root.port(), path, null);
     }
 
-    private static java.time.Duration positive(java.time.Duration d, String option) throws UsageException {
+    private static Duration positive(Duration d) throws UsageException {
         if (d.isZero() || d.isNegative()) {
-            throw new UsageException(option + " must be more than zero");
+            throw new UsageException("timeouts must be more than zero");
         }
         return d;
     }
@@ -162,8 +223,4 @@ public final class Cli {
         }
     }
 
-    private static String firstLine(String message) {
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
-    }
 }

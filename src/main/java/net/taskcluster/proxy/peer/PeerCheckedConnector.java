@@ -12,9 +12,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A server connector that checks every accepted connection's peer before any byte is read from it. The check
- * runs on the thread pool, not in the accept loop, so a slow lookup never holds up other connections. A refused
- * connection is closed without an HTTP answer, as launchers expect.
+ * A server connector that checks every accepted connection's peer before any byte is read from it. Each check
+ * runs in a virtual thread of its own, not in the accept loop and not on the server's few threads, since it
+ * blocks on the kernel's socket tables: a slow lookup never holds up other connections. A refused connection is
+ * closed without an HTTP answer, as launchers expect.
  */
 public final class PeerCheckedConnector extends ServerConnector {
     private static final Logger LOG = LoggerFactory.getLogger(PeerCheckedConnector.class);
@@ -25,7 +26,7 @@ public final class PeerCheckedConnector extends ServerConnector {
     public PeerCheckedConnector(Server server, PeerCheck check, ConnectionFactory... factories) {
         super(server, 1, 1, factories);
         this.check = check;
-        this.executor = server.getThreadPool();
+        this.executor = runnable -> Thread.ofVirtual().name("peer-check").start(runnable);
     }
 
     /** The acceptor loop: accept, and leave the check (and the hand-over to a selector) to the thread pool. */

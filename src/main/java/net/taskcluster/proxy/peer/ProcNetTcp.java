@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Who owns a TCP socket of this network namespace, from the kernel's tables {@code /proc/net/tcp} and
@@ -31,8 +33,10 @@ public final class ProcNetTcp {
 
     private final Path tcp;
     private final Path tcp6;
-    private final List<Lookup> queue = new ArrayList<>();
-    private boolean reading;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition readDone = lock.newCondition();
+    private final List<Lookup> queue = new ArrayList<>(); // guarded by lock
+    private boolean reading; // guarded by lock
 
     public ProcNetTcp() {
         this(TCP, TCP6);
@@ -51,15 +55,11 @@ public final class ProcNetTcp {
     public OptionalInt ownerOf(InetSocketAddress socket) throws IOException {
         Lookup mine = new Lookup(socket);
         List<Lookup> batch;
-        synchronized (this) {
+        lock.lock();
+        try {
             queue.add(mine);
             while (reading && !mine.done) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while waiting for the socket tables");
-                }
+                readDone.awaitUninterruptibly();
             }
             if (mine.done) {
                 return mine.result();
@@ -67,6 +67,8 @@ public final class ProcNetTcp {
             reading = true; // this thread reads for everyone queued
             batch = new ArrayList<>(queue);
             queue.clear();
+        } finally {
+            lock.unlock();
         }
         try {
             resolve(batch);
@@ -75,12 +77,15 @@ public final class ProcNetTcp {
                 lookup.failure = e;
             }
         } finally {
-            synchronized (this) {
+            lock.lock();
+            try {
                 for (Lookup lookup : batch) {
                     lookup.done = true;
                 }
                 reading = false;
-                notifyAll();
+                readDone.signalAll();
+            } finally {
+                lock.unlock();
             }
         }
         return mine.result();
@@ -223,7 +228,7 @@ public final class ProcNetTcp {
         }
     }
 
-    /** One socket being looked up; guarded by the ProcNetTcp's monitor once queued. */
+    /** One socket being looked up; its fields are published by the lock once it is queued. */
     private static final class Lookup {
         final InetSocketAddress socket;
         int uid = -1;

@@ -45,7 +45,7 @@ final class ForwardedExchange {
     private volatile Scheduler.Task retryTimer;
     private volatile int attempts;
     private boolean answering; // guarded by this: the watch is stopped for good
-    private CallerWatch watch; // guarded by this
+    private CallerWatch.Watch watch; // guarded by this
 
     ForwardedExchange(Forwarder forwarder, Request caller, Response response, Callback callback, Target target,
             RequestBody body) {
@@ -150,7 +150,7 @@ final class ForwardedExchange {
 
     private synchronized void startWatch() {
         if (!answering && watch == null && !cancelled) {
-            watch = CallerWatch.start(caller, forwarder.scheduler(), this::cancel);
+            watch = forwarder.callerWatch().watch(caller, this::cancel);
         }
     }
 

@@ -58,6 +58,9 @@ final class ForwardedHeaders {
     }
 
     private static Set<String> namedByConnection(HttpFields fields) {
+        if (!fields.contains(HttpHeader.CONNECTION)) {
+            return null;
+        }
         Set<String> named = null;
         for (String value : fields.getValuesList(HttpHeader.CONNECTION)) {
             for (String name : value.split(",")) {

@@ -29,6 +29,7 @@ public final class Forwarder {
     private final int maxBufferedBody;
     private final Scheduler scheduler;
     private final Supplier<ProxyIdentity> identity;
+    private final CallerWatch callerWatch;
 
     public Forwarder(HttpClient client, RequestSigner signer, RetryPolicy retryPolicy, Duration idleTimeout,
             int maxBufferedBody, Scheduler scheduler, Supplier<ProxyIdentity> identity) {
@@ -39,6 +40,7 @@ public final class Forwarder {
         this.maxBufferedBody = maxBufferedBody;
         this.scheduler = scheduler;
         this.identity = identity;
+        this.callerWatch = new CallerWatch(scheduler);
     }
 
     /**
@@ -52,6 +54,7 @@ public final class Forwarder {
         connector.setExecutor(executor);
         connector.setScheduler(scheduler);
         connector.setByteBufferPool(bufferPool);
+        connector.setSslContextFactory(new LazyTls());
         HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
         client.setExecutor(executor);
         client.setScheduler(scheduler);
@@ -107,6 +110,10 @@ public final class Forwarder {
 
     Scheduler scheduler() {
         return scheduler;
+    }
+
+    CallerWatch callerWatch() {
+        return callerWatch;
     }
 
     ProxyIdentity identity() {

@@ -1,8 +1,6 @@
 package net.taskcluster.proxy.routing;
 
 import java.nio.charset.StandardCharsets;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Maps the raw request target to a {@link Route}, exactly as received: no decoding, no normalisation, so that
@@ -16,9 +14,6 @@ import java.util.regex.Pattern;
  * </ul>
  */
 public final class Router {
-    private static final Pattern API = Pattern.compile("/api/([^/]+)/([^/]+)/(.*)", Pattern.DOTALL);
-    private static final Pattern SHORTCUT = Pattern.compile("/([^/]*)/([^/]+)/(.*)", Pattern.DOTALL);
-    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?");
 
     private final Target root;
 
@@ -49,11 +44,11 @@ public final class Router {
             return new Route.Credentials();
         }
         if (path.startsWith("/api")) { // as the original: anything under /api must be the /api form
-            Matcher api = API.matcher(path);
-            if (!api.matches()) {
+            String[] api = path.startsWith("/api/") ? serviceVersionPath(path, 5) : null;
+            if (api == null) {
                 return new Route.NotFound("invalid /api path: expected /api/<service>/<version>/<path>");
             }
-            return new Route.Proxied(api(api.group(1), api.group(2), api.group(3), query));
+            return new Route.Proxied(api(api[0], api[1], api[2], query));
         }
         int end = path.indexOf('/', 1);
         String first = path.length() <= 1 ? "" : path.substring(1, end < 0 ? path.length() : end);
@@ -64,15 +59,28 @@ public final class Router {
             String rest = end < 0 ? "/" : path.substring(end);
             return new Route.Proxied(new Target("https", first, -1, rest, query));
         }
-        if (!LABEL.matcher(first).matches()) {
+        if (!isLabel(first)) {
             return new Route.NotFound("unknown taskcluster service \"" + first
                     + "\": expected /api/<service>/<version>/<path>, /<service>/<version>/<path> or /<host.name>/<path>");
         }
-        Matcher shortcut = SHORTCUT.matcher(path);
-        if (!shortcut.matches()) {
+        String[] shortcut = serviceVersionPath(path, 1);
+        if (shortcut == null) {
             return new Route.NotFound("incomplete path: expected /" + first + "/<version>/<path>");
         }
-        return new Route.Proxied(api(shortcut.group(1), shortcut.group(2), shortcut.group(3), query));
+        return new Route.Proxied(api(shortcut[0], shortcut[1], shortcut[2], query));
+    }
+
+    /**
+     * Splits {@code <service>/<version>/<path>}, starting at {@code start}, into its three parts; null unless the
+     * service and the version are non-empty and a slash follows the version.
+     */
+    private static String[] serviceVersionPath(String path, int start) {
+        int serviceEnd = path.indexOf('/', start);
+        int versionEnd = serviceEnd < 0 ? -1 : path.indexOf('/', serviceEnd + 1);
+        if (serviceEnd <= start || versionEnd <= serviceEnd + 1) {
+            return null;
+        }
+        return new String[] {path.substring(start, serviceEnd), path.substring(serviceEnd + 1, versionEnd), path.substring(versionEnd + 1)};
     }
 
     /** The taskcluster-lib-urls (v13) rule: root + /api/ + service + / + version + / + path without leading slashes. */
@@ -91,7 +99,21 @@ public final class Router {
             return false;
         }
         for (String label : name.split("\\.", -1)) {
-            if (label.length() > 63 || !LABEL.matcher(label).matches()) {
+            if (label.length() > 63 || !isLabel(label)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A DNS label: letters, digits and hyphens, neither first nor last. */
+    private static boolean isLabel(String s) {
+        if (s.isEmpty() || s.charAt(0) == '-' || s.charAt(s.length() - 1) == '-') {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) {
                 return false;
             }
         }

@@ -53,11 +53,16 @@ public final class ProxyServer {
 
     public ProxyServer(Config config) {
         this.config = config;
-        QueuedThreadPool threads = new QueuedThreadPool(200, 2);
+        // Everything the proxy does is non-blocking, so a few threads serve any load; on the 2-core machines it
+        // was measured on, more threads only made more hand-offs (bench/README.md). An acceptor and a selector
+        // per listener, and a selector for the upstream client, take 3 to 5 of them.
+        QueuedThreadPool threads = new QueuedThreadPool(10, 4);
         threads.setName("proxy");
-        threads.setReservedThreads(0);
+        threads.setReservedThreads(2);
         Scheduler scheduler = new ScheduledExecutorScheduler("proxy-scheduler", false);
-        ByteBufferPool buffers = new ArrayByteBufferPool();
+        // Buffers are pooled, but never more than this much memory is kept: the pool is there for speed, and
+        // what streams through needs only a few buffers at a time.
+        ByteBufferPool buffers = new ArrayByteBufferPool(0, -1, -1, -1, 4L << 20, 8L << 20);
         this.server = new Server(threads, scheduler, buffers);
         this.client = Forwarder.newHttpClient(config.connectTimeout(), threads, scheduler, buffers);
         this.retryPolicy = new RetryPolicy(config.retryBudget());

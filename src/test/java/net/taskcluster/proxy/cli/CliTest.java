@@ -114,6 +114,13 @@ class CliTest {
     }
 
     @Test
+    void aRepeatedOptionTakesItsLastValue() throws Exception {
+        Config c = config(BASE + " --port 1 --ip-address 127.0.0.1 --port 2 --ip-address ::1");
+        assertEquals(2, c.port());
+        assertEquals("0:0:0:0:0:0:0:1", c.bindAddress().getHostAddress());
+    }
+
+    @Test
     void ourOwnFlags() throws Exception {
         Config c = config(BASE + " --connect-timeout 250ms --idle-timeout 3 --retry-budget 1m --max-buffered-body 1m --shutdown-timeout 2h");
         assertEquals(Duration.ofMillis(250), c.connectTimeout());
@@ -136,10 +143,10 @@ class CliTest {
         "--root-url ftp://x --client-id a --access-token b | --root-url \"ftp://x\" is not an absolute http(s) URL",
         "--root-url x.example.com --client-id a --access-token b | --root-url \"x.example.com\" is not an absolute http(s) URL",
         "--bogus | unknown option --bogus",
-        "--allowed x | Error: '--allowed' is not unique: it matches '--allowed-user', '--allowed-network'",
-        "-p | Missing required parameter for option '--port' (<port>)",
+        "--allowed x | option --allowed is ambiguous: it may be --allowed-user or --allowed-network",
+        "-p | option --port needs a value",
         "a -x | unknown option -x",
-        "--idle-timeout soon | Invalid value for option '--idle-timeout': 'soon' is not a duration (such as 500ms, 30s, 15m or 1h)",
+        "--idle-timeout soon | --idle-timeout: 'soon' is not a duration (such as 500ms, 30s, 15m or 1h)",
     })
     void misuse(String args, String message) {
         assertEquals(message, error(args, Map.of()));
