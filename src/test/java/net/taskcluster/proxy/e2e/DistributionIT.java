@@ -1,0 +1,102 @@
+package net.taskcluster.proxy.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import net.taskcluster.proxy.Version;
+import net.taskcluster.proxy.testing.RawResponse;
+import net.taskcluster.proxy.testing.Secrets;
+import net.taskcluster.proxy.testing.WithFakeDeployment;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The distribution archive stands alone: unpacked on a machine path with no java on the PATH and no JAVA_HOME, it
+ * runs, says its version and revision, and proxies.
+ */
+class DistributionIT extends WithFakeDeployment {
+    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
+
+    @Test
+    void theArchiveRunsWithoutAnInstalledJava(@TempDir Path unpacked, @TempDir Path tools) throws Exception {
+        Path archive = Path.of("target", "taskcluster-proxy-" + Version.CURRENT.version() + "-linux-x64.tar.gz");
+        assertTrue(Files.isRegularFile(archive), "the build made " + archive);
+        System.out.printf("distribution archive: %s, %.1f MiB%n", archive.getFileName(), Files.size(archive) / 1048576.0);
+        assertEquals(0, new ProcessBuilder("tar", "-xzf", archive.toAbsolutePath().toString(), "-C", unpacked.toString())
+                .inheritIO().start().waitFor());
+        Path launcher = unpacked.resolve("taskcluster-proxy-" + Version.CURRENT.version()).resolve("bin/taskcluster-proxy");
+        assertTrue(Files.isExecutable(launcher));
+
+        // A PATH with only what the launcher script uses: no java anywhere.
+        for (String tool : List.of("sh", "readlink", "dirname")) {
+            Files.createSymbolicLink(tools.resolve(tool), Path.of(which(tool)));
+        }
+        Map<String, String> env = Map.of("PATH", tools.toString());
+        assertNotEquals(0, run(List.of("sh", "-c", "command -v java"), env).exit, "no java on this PATH");
+
+        Result version = run(List.of(launcher.toString(), "--version"), env);
+        assertEquals(0, version.exit, version.output);
+        assertEquals(Version.CURRENT.describe() + "\n", version.output);
+        assertTrue(Version.CURRENT.hasRevision());
+
+        String token = clients.issuer.accessToken();
+        Secrets.register(token);
+        Map<String, String> serving = Map.of("PATH", tools.toString(), "TASKCLUSTER_CLIENT_ID", clients.issuer.clientId(),
+                "TASKCLUSTER_ACCESS_TOKEN", token);
+        ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "--port", "0", "--ip-address", "127.0.0.1",
+                "--root-url", upstream.rootUrl()).redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().putAll(serving);
+        Process proxy = builder.start();
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(proxy.getInputStream()))) {
+            int port = -1;
+            for (String line; port < 0 && (line = out.readLine()) != null; ) {
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    port = Integer.parseInt(m.group(1));
+                }
+            }
+            assertTrue(port > 0, "the unpacked proxy listens");
+            RawResponse response = RawResponse.request(port, "GET", "/api/auth/v1/scopes/current");
+            assertEquals(200, response.status(), response.body());
+            assertTrue(response.body().contains("\"clientId\":\"project/issuer\""), response.body());
+            assertEquals(Version.CURRENT.revision(), response.header("X-Taskcluster-Proxy-Revision"));
+            assertEquals(Version.CURRENT.version(), response.header("X-Taskcluster-Proxy-Version"));
+        } finally {
+            proxy.destroyForcibly();
+            proxy.waitFor(10, TimeUnit.SECONDS);
+        }
+        try (Stream<Path> files = Files.list(unpacked.resolve("taskcluster-proxy-" + Version.CURRENT.version()).resolve("lib"))) {
+            assertTrue(files.anyMatch(p -> p.getFileName().toString().equals("taskcluster-proxy.aot")), "the AOT cache is shipped");
+        }
+    }
+
+    private record Result(int exit, String output) {}
+
+    private static Result run(List<String> command, Map<String, String> env) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true);
+        builder.environment().clear();
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        return new Result(process.exitValue(), output);
+    }
+
+    private static String which(String tool) throws Exception {
+        Process process = new ProcessBuilder("sh", "-c", "command -v " + tool).start();
+        String path = new String(process.getInputStream().readAllBytes()).strip();
+        assertEquals(0, process.waitFor());
+        return Path.of(path).toRealPath().toString();
+    }
+}
