@@ -252,9 +252,14 @@ final class ForwardedExchange {
                 return;
             }
             Throwable failure = result.getFailure();
-            if (passingOn) {
+            if (passingOn && response.isCommitted()) {
                 abortCaller(failure);
                 return;
+            }
+            if (passingOn) {
+                // The answer failed before a byte of it reached the caller: it can still be answered properly.
+                passingOn = false;
+                response.reset();
             }
             UpstreamFailure what = UpstreamFailure.of(failure);
             if (what.retryable() && body.isReplayable() && !cancelled) {

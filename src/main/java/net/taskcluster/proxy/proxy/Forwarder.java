@@ -47,18 +47,25 @@ public final class Forwarder {
      * An HTTP/1.1 client that adds nothing of its own to what it forwards: no redirects followed, no cookies kept,
      * no User-Agent, Accept-Encoding or Content-Type invented, no content decoded, no 401 or 100-continue handling.
      * Connections to the upstream are kept alive and pooled.
+     *
+     * <p>Its buffers are not pooled: Jetty 12.1's HTTP/1.1 receiver can go on using its network buffer after
+     * releasing it when an upstream resets a connection in the middle of an answer, and a pooled buffer is by then
+     * another connection's, whose answers it corrupts (UpstreamFailuresIT shows it). Unpooled heap buffers cost
+     * an allocation per socket read and nothing else.
      */
-    public static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler,
-            ByteBufferPool bufferPool) {
+    public static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler) {
+        ByteBufferPool buffers = new ByteBufferPool.NonPooling();
         ClientConnector connector = new ClientConnector();
         connector.setExecutor(executor);
         connector.setScheduler(scheduler);
-        connector.setByteBufferPool(bufferPool);
+        connector.setByteBufferPool(buffers);
         connector.setSslContextFactory(new LazyTls());
         HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
         client.setExecutor(executor);
         client.setScheduler(scheduler);
-        client.setByteBufferPool(bufferPool);
+        client.setByteBufferPool(buffers);
+        client.setUseInputDirectByteBuffers(false);
+        client.setUseOutputDirectByteBuffers(false);
         client.setConnectTimeout(connectTimeout.toMillis());
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new HttpCookieStore.Empty());

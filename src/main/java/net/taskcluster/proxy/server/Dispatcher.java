@@ -10,6 +10,7 @@ import net.taskcluster.proxy.proxy.ProxyIdentity;
 import net.taskcluster.proxy.proxy.Redact;
 import net.taskcluster.proxy.routing.Route;
 import net.taskcluster.proxy.routing.Router;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpURI;
@@ -55,6 +56,9 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
             return true;
         }
         identity.addTo(response.getHeaders());
+        if (HttpMethod.CONNECT.is(request.getMethod())) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close"); // no tunnel follows
+        }
         Callback logged = logged(request, response, callback);
         switch (route) {
             case Route.Bewit b -> bewit.handle(request, response, logged, identity.identity());

@@ -60,11 +60,12 @@ public final class ProxyServer {
         threads.setName("proxy");
         threads.setReservedThreads(2);
         Scheduler scheduler = new ScheduledExecutorScheduler("proxy-scheduler", false);
-        // Buffers are pooled, but never more than this much memory is kept: the pool is there for speed, and
-        // what streams through needs only a few buffers at a time.
+        // The server's buffers are pooled, but never more than this much memory is kept: the pool is there for
+        // speed, and what streams through needs only a few buffers at a time. (The client's are not pooled: see
+        // Forwarder.newHttpClient.)
         ByteBufferPool buffers = new ArrayByteBufferPool(0, -1, -1, -1, 4L << 20, 8L << 20);
         this.server = new Server(threads, scheduler, buffers);
-        this.client = Forwarder.newHttpClient(config.connectTimeout(), threads, scheduler, buffers);
+        this.client = Forwarder.newHttpClient(config.connectTimeout(), threads, scheduler);
         this.retryPolicy = new RetryPolicy(config.retryBudget());
         server.addBean(client);
         server.setStopTimeout(config.shutdownTimeout().toMillis());
@@ -132,7 +133,7 @@ public final class ProxyServer {
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         http.setSendDateHeader(false);
-        HttpConnectionFactory factory = new HttpConnectionFactory(http);
+        HttpConnectionFactory factory = new OriginFormOnly(http);
         ServerConnector connector = peerCheck == null
                 ? new ServerConnector(server, 1, 1, factory)
                 : new PeerCheckedConnector(server, peerCheck, factory);
