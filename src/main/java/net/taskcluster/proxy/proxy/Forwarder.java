@@ -43,6 +43,8 @@ public final class Forwarder {
         this.callerWatch = new CallerWatch(scheduler);
     }
 
+    private static final int MAX_UPSTREAM_REQUEST_HEAD = 128 * 1024;
+
     /**
      * An HTTP/1.1 client that adds nothing of its own to what it forwards: no redirects followed, no cookies kept,
      * no User-Agent, Accept-Encoding or Content-Type invented, no content decoded, no 401 or 100-continue handling.
@@ -73,6 +75,9 @@ public final class Forwarder {
         client.setDefaultRequestContentType(null);
         client.setMaxConnectionsPerDestination(256);
         client.setMaxRequestsQueuedPerDestination(4096);
+        // The caller's head (up to 16 KiB) plus the Authorization header, whose ext carries the certificate and every
+        // authorized scope: the client's default of 8 KiB refused ordinary requests with a large header.
+        client.setMaxRequestHeadersSize(MAX_UPSTREAM_REQUEST_HEAD);
         client.getProtocolHandlers().clear();
         // The client installs its gzip decoder (and with it an Accept-Encoding header) when it starts.
         client.addEventListener(new LifeCycle.Listener() {

@@ -28,6 +28,9 @@ record UpstreamFailure(int status, String description, boolean retryable) {
                 // A certificate that does not verify will not verify a few seconds later either.
                 return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "TLS failed: " + message(t), false);
             }
+            if (t instanceof IllegalArgumentException) { // e.g. a head too large to send: the same on every attempt
+                return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "the request cannot be sent: " + message(t), false);
+            }
         }
         return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "connection failed: " + message(failure), true);
     }
