@@ -27,12 +27,12 @@ public final class Router {
      * @param rawQuery the query as received, or null when there is none
      */
     public Route route(String rawPath, String rawQuery) {
-        String problem = unsafeCharacter(rawPath);
+        String problem = problem(rawPath);
         if (problem == null && rawQuery != null) {
-            problem = unsafeCharacter(rawQuery);
+            problem = problem(rawQuery);
         }
         if (problem != null) {
-            return new Route.BadRequest("request target has " + problem);
+            return new Route.BadRequest("the request target has " + problem);
         }
         String path = escapeUnsafe(rawPath);
         String query = rawQuery == null ? null : escapeUnsafe(rawQuery);
@@ -120,15 +120,33 @@ public final class Router {
         return true;
     }
 
-    /** Control characters have no safe form on the wire; returns a description of the first one, or null. */
-    private static String unsafeCharacter(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
+    /**
+     * What makes a raw request target, or a part of it, unusable, described for the caller; null when nothing does.
+     * Control characters have no safe form on the wire. A {@code %} that does not start an escape of two hex digits
+     * leaves the target without one meaning (the proxy cannot escape it without changing what the caller sent, and
+     * the upstream would read it its own way), so it is refused rather than forwarded.
+     */
+    public static String problem(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
             if (c < 0x20 || c == 0x7f) {
                 return String.format("a control character (0x%02x)", (int) c);
             }
         }
+        // (control characters first: the escape is quoted in the description)
+        for (int i = 0; i < raw.length(); i++) {
+            if (raw.charAt(i) == '%') {
+                int end = Math.min(i + 3, raw.length());
+                if (end - i < 3 || !isHexDigit(raw.charAt(i + 1)) || !isHexDigit(raw.charAt(i + 2))) {
+                    return "a malformed percent-escape \"" + raw.substring(i, end) + "\" (a % must be followed by two hex digits)";
+                }
+            }
+        }
         return null;
+    }
+
+    private static boolean isHexDigit(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
     private static final String ALLOWED = "-._~!$&'()*+,;=:@/?%";

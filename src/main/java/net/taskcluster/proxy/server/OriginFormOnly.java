@@ -1,5 +1,6 @@
 package net.taskcluster.proxy.server;
 
+import net.taskcluster.proxy.routing.Router;
 import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpVersion;
@@ -15,6 +16,9 @@ import org.eclipse.jetty.server.internal.HttpConnection;
  * the proxy is not a forward proxy, and once Jetty has parsed a request the form it came in is gone (an
  * origin-form target is completed with the Host header), so the request line is checked as it is parsed.
  * CONNECT (authority form) is left to the dispatcher, which refuses it too.
+ *
+ * <p>Origin-form targets that Jetty cannot parse (a malformed percent-escape such as {@code %zz}, a {@code ..}
+ * above the root) are refused here too: Jetty's own answer is a bare "400 Bad Request" that does not say why.
  */
 final class OriginFormOnly extends HttpConnectionFactory {
     OriginFormOnly(HttpConfiguration configuration) {
@@ -29,11 +33,23 @@ final class OriginFormOnly extends HttpConnectionFactory {
                 return new RequestHandler() {
                     @Override
                     public void startRequest(String method, String target, HttpVersion version) {
-                        if (!target.startsWith("/") && !target.equals("*") && !HttpMethod.CONNECT.is(method)) {
+                        if (HttpMethod.CONNECT.is(method) || target.equals("*")) {
+                            super.startRequest(method, target, version);
+                            return;
+                        }
+                        if (!target.startsWith("/")) {
                             throw new BadMessageException(400,
                                     "absolute-form request targets are not supported: this is not a forward proxy");
                         }
-                        super.startRequest(method, target, version);
+                        String problem = Router.problem(target);
+                        if (problem != null) {
+                            throw new BadMessageException(400, "the request target has " + problem);
+                        }
+                        try {
+                            super.startRequest(method, target, version);
+                        } catch (IllegalArgumentException e) {
+                            throw new BadMessageException(400, "the request target cannot be parsed (" + e.getMessage() + ")", e);
+                        }
                     }
                 };
             }

@@ -1,8 +1,8 @@
 package net.taskcluster.proxy.server;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import net.taskcluster.proxy.proxy.PlainText;
 import org.eclipse.jetty.http.HttpStatus;
@@ -18,32 +18,70 @@ final class SmallBody {
 
     private SmallBody() {}
 
-    private static final class TooLargeException extends Exception {
-        TooLargeException() {
-            super("request body larger than " + MAX_BYTES + " bytes");
+    /**
+     * Reads the body as UTF-8 and hands it on; answers 413 past {@link #MAX_BYTES} (at once when the Content-Length
+     * says so, before a byte is read: no 100 Continue is sent), and fails the callback when the caller's connection
+     * fails. Nothing is handed on unless the whole body was read.
+     */
+    static void read(Request request, Response response, Callback callback, Consumer<String> then) {
+        if (request.getLength() > MAX_BYTES) {
+            tooLarge(response, callback);
+            return;
         }
+        new Reader(request, response, callback, then).run();
+    }
+
+    private static void tooLarge(Response response, Callback callback) {
+        PlainText.write(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, "request body larger than " + MAX_BYTES + " bytes");
     }
 
     /**
-     * Reads the body as UTF-8 and hands it on; answers 413 past {@link #MAX_BYTES}, and fails the callback when the
-     * caller's connection fails.
+     * Reads chunk by chunk as they come, and stops at the limit. (Jetty's Content.Source.asByteArrayAsync with a
+     * maximum fails with an IllegalStateException past it, which cannot be told from other failures: a chunked
+     * body over the limit was answered 500.)
      */
-    static void read(Request request, Response response, Callback callback, Consumer<String> then) {
-        CompletableFuture<byte[]> bytes = request.getLength() > MAX_BYTES
-                ? CompletableFuture.failedFuture(new TooLargeException())
-                : Content.Source.asByteArrayAsync(request, MAX_BYTES + 1);
-        bytes.whenComplete((body, failure) -> {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-            if (cause == null && body.length > MAX_BYTES) {
-                cause = new TooLargeException();
+    private static final class Reader implements Runnable {
+        private final Request request;
+        private final Response response;
+        private final Callback callback;
+        private final Consumer<String> then;
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        Reader(Request request, Response response, Callback callback, Consumer<String> then) {
+            this.request = request;
+            this.response = response;
+            this.callback = callback;
+            this.then = then;
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Content.Chunk chunk = request.read();
+                if (chunk == null) {
+                    request.demand(this);
+                    return;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    callback.failed(chunk.getFailure());
+                    return;
+                }
+                ByteBuffer buffer = chunk.getByteBuffer();
+                boolean last = chunk.isLast();
+                if (bytes.size() + buffer.remaining() > MAX_BYTES) {
+                    chunk.release();
+                    tooLarge(response, callback);
+                    return;
+                }
+                byte[] copy = new byte[buffer.remaining()];
+                buffer.get(copy);
+                bytes.writeBytes(copy);
+                chunk.release();
+                if (last) {
+                    then.accept(bytes.toString(StandardCharsets.UTF_8));
+                    return;
+                }
             }
-            if (cause instanceof TooLargeException) {
-                PlainText.write(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, cause.getMessage());
-            } else if (cause != null) {
-                callback.failed(cause);
-            } else {
-                then.accept(new String(body, StandardCharsets.UTF_8));
-            }
-        });
+        }
     }
 }

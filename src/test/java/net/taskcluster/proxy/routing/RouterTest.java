@@ -83,4 +83,19 @@ class RouterTest {
         assertInstanceOf(Route.BadRequest.class, ROUTER.route(path, null));
         assertInstanceOf(Route.BadRequest.class, ROUTER.route("/queue/v1/x", path.substring(10)));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"%zz", "%", "%2", "%2g", "%u0041", "a%", "%%41"})
+    void malformedPercentEscapesAreBadRequestsThatQuoteThem(String escape) {
+        for (Route route : new Route[] {ROUTER.route("/queue/v1/x" + escape, null), ROUTER.route("/queue/v1/x", "q=" + escape)}) {
+            Route.BadRequest bad = assertInstanceOf(Route.BadRequest.class, route, escape);
+            assertTrue(bad.message().contains("malformed percent-escape \"%"), bad.message());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/queue/v1/%2F%2f%25%00%ff", "/queue/v1/100%25"})
+    void wellFormedEscapesOfAnyByteAreNotProblems(String path) {
+        assertEquals(null, Router.problem(path));
+    }
 }

@@ -1,10 +1,18 @@
 package net.taskcluster.proxy.testing;
 
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** An HTTP/1.1 response read off a raw socket (one response, connection closed by the request). */
+/**
+ * An HTTP/1.1 response read off a raw socket: the one answer of a connection the request closed ({@link #parse}),
+ * or the next answer on a connection that stays open ({@link #read}).
+ */
 public record RawResponse(int status, List<String[]> headers, String body) {
 
     public static RawResponse parse(String raw) {
@@ -20,6 +28,76 @@ public record RawResponse(int status, List<String[]> headers, String body) {
             headers.add(new String[] {lines[i].substring(0, colon), lines[i].substring(colon + 1).trim()});
         }
         return new RawResponse(status, headers, raw.substring(end + 4));
+    }
+
+    /**
+     * Reads exactly one response (a 1xx one too: it has no body) from the stream, its body framed by Content-Length,
+     * by chunked transfer coding, or else by the end of the stream; null if the stream ends before its first byte.
+     */
+    public static RawResponse read(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                if (head.isEmpty()) {
+                    return null;
+                }
+                throw new EOFException("the stream ended inside a response head: " + head);
+            }
+            head.append((char) c);
+        }
+        RawResponse response = parse(head.toString());
+        String transferEncoding = response.header("Transfer-Encoding");
+        String contentLength = response.header("Content-Length");
+        byte[] body;
+        if (response.status / 100 == 1 || response.status == 204 || response.status == 304) {
+            body = new byte[0];
+        } else if (transferEncoding != null && transferEncoding.toLowerCase(Locale.ROOT).contains("chunked")) {
+            body = readChunked(in);
+        } else if (contentLength != null) {
+            body = in.readNBytes(Integer.parseInt(contentLength));
+            if (body.length < Integer.parseInt(contentLength)) {
+                throw new EOFException("the stream ended inside a body of " + contentLength + " bytes");
+            }
+        } else {
+            body = in.readAllBytes();
+        }
+        return new RawResponse(response.status, response.headers, new String(body, StandardCharsets.UTF_8));
+    }
+
+    private static byte[] readChunked(InputStream in) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            String sizeLine = readLine(in);
+            int semicolon = sizeLine.indexOf(';');
+            int size = Integer.parseInt((semicolon < 0 ? sizeLine : sizeLine.substring(0, semicolon)).trim(), 16);
+            if (size == 0) {
+                while (!readLine(in).isEmpty()) {
+                    // trailers: none expected, none kept
+                }
+                return body.toByteArray();
+            }
+            byte[] chunk = in.readNBytes(size);
+            if (chunk.length < size) {
+                throw new EOFException("the stream ended inside a chunk");
+            }
+            body.writeBytes(chunk);
+            readLine(in);
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int c;
+        while ((c = in.read()) != '\n') {
+            if (c < 0) {
+                throw new EOFException("the stream ended inside a chunked body");
+            }
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
     }
 
     /**
