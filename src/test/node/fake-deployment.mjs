@@ -3,7 +3,8 @@
 // behaviours the tests need. Prints {"port": N} on its first stdout line.
 //
 // Usage: node fake-deployment.mjs '<config JSON>'
-//   config: {"clients": {"<clientId>": {"accessToken", "scopes"}}, "tasks": {"<taskId>": {task definition}}}
+//   config: {"clients": {"<clientId>": {"accessToken", "scopes"}}, "tasks": {"<taskId>": {task definition}},
+//            "record": false to keep no log of authentications (for long runs: the log only grows)}
 //
 // Every authenticated API answers 401 {"code":"AuthenticationFailed"} when authentication fails. Routes under
 // /api/<service>/<version>/ (any service and version, so that every URL form of the proxy reaches them):
@@ -24,15 +25,18 @@
 //   hang/<key>               never answers; events hang-started, hang-closed
 //   stall/<key>              headers (Content-Length 1000) and 10 bytes, then nothing; events stall-closed
 //   task/<taskId> (queue)    unauthenticated, as queue.task: the task or 404
-// Control (unauthenticated): GET /__control/log (every authentication result, in order), /__control/events.
+// Control (unauthenticated): GET /__control/log (every authentication result, in order, with the pid of the proxy
+// that sent the request, when it came from one, and the ext the Authorization header carried), /__control/events.
 import http from 'node:http';
 import crypto from 'node:crypto';
 import { createAuthenticator } from './tc-auth.mjs';
+import { peerProcess } from './peer-process.mjs';
 
 const config = JSON.parse(process.argv[2] || '{}');
 const authenticate = createAuthenticator(new Map(Object.entries(config.clients || {})));
 const tasks = config.tasks || {};
 const log = [];
+const recording = config.record !== false;
 const events = [];
 const counters = new Map();
 
@@ -69,6 +73,17 @@ const readBody = (req) => new Promise((resolve, reject) => {
   req.on('error', reject);
 });
 
+// The ext of a Hawk header as sent, whether or not the request authenticates: {} when there is none.
+const sentExt = (authorization) => {
+  const ext = /ext="([^"]*)"/.exec(authorization || '')?.[1];
+  if (!ext) return {};
+  try {
+    return JSON.parse(Buffer.from(ext, 'base64').toString('utf8'));
+  } catch {
+    return { unreadable: ext };
+  }
+};
+
 const server = http.createServer(async (req, res) => {
   const target = req.url;
   if (target === '/__control/log') return json(res, 200, log);
@@ -87,12 +102,14 @@ const server = http.createServer(async (req, res) => {
   const auth = await authenticate({ method: req.method, resource: target, host, port, authorization: req.headers.authorization });
   let ext = null;
   if (auth.ok && auth.ext) ext = auth.ext;
-  log.push({
+  if (recording) log.push({
     method: req.method, target, ok: auth.ok, message: auth.message, clientId: auth.clientId, scopes: auth.scopes,
     authorizedScopes: ext && 'authorizedScopes' in ext ? ext.authorizedScopes : null,
     hasAuthorizedScopes: !!(ext && 'authorizedScopes' in ext),
     nonce: /nonce="([^"]*)"/.exec(req.headers.authorization || '')?.[1] ?? null,
     authorization: req.headers.authorization ?? null,
+    sentExt: sentExt(req.headers.authorization),
+    proxyPid: req.socket.proxyPid ?? null,
   });
   if (!auth.ok) {
     req.resume();
@@ -219,6 +236,9 @@ const server = http.createServer(async (req, res) => {
   return json(res, 404, { code: 'ResourceNotFound', message: 'unknown test route ' + rest });
 });
 
+server.on('connection', (socket) => {
+  socket.proxyPid = peerProcess(socket);
+});
 server.keepAliveTimeout = 60000;
 server.headersTimeout = 65000;
 server.requestTimeout = 0;

@@ -10,6 +10,7 @@ import net.taskcluster.proxy.cli.Cli;
 import net.taskcluster.proxy.cli.Config;
 import net.taskcluster.proxy.cli.Invocation;
 import net.taskcluster.proxy.cli.UsageException;
+import net.taskcluster.proxy.json.Json;
 import net.taskcluster.proxy.proxy.TaskScopes;
 import net.taskcluster.proxy.server.ProxyServer;
 import org.slf4j.Logger;
@@ -81,7 +82,7 @@ public final class Main {
                         ? "temporary credentials, certificate expires " + credentials.certificate().expiresAt()
                         : "permanent credentials");
         if (scopes.isRestricted()) {
-            log.info("authorized scopes: {}", scopes.scopes());
+            log.info("authorized scopes: {}", Json.stringArray(scopes.scopes())); // JSON: a scope may hold ", "
         } else {
             log.info("no authorized scopes: requests have the full scopes of the credentials");
         }

@@ -10,12 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import net.taskcluster.proxy.Version;
+import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
-import net.taskcluster.proxy.testing.Secrets;
 import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
  * runs, says its version and revision, and proxies.
  */
 class DistributionIT extends WithFakeDeployment {
-    private static final Pattern LISTENING = Pattern.compile("listening on 127\\.0\\.0\\.1:(\\d+)");
 
     @Test
     void theArchiveRunsWithoutAnInstalledJava(@TempDir Path unpacked, @TempDir Path tools) throws Exception {
@@ -50,31 +47,16 @@ class DistributionIT extends WithFakeDeployment {
         assertTrue(Version.CURRENT.hasRevision());
 
         String token = clients.issuer.accessToken();
-        Secrets.register(token);
         Map<String, String> serving = Map.of("PATH", tools.toString(), "TASKCLUSTER_CLIENT_ID", clients.issuer.clientId(),
                 "TASKCLUSTER_ACCESS_TOKEN", token);
-        ProcessBuilder builder = new ProcessBuilder(launcher.toString(), "--port", "0", "--ip-address", "127.0.0.1",
-                "--root-url", upstream.rootUrl()).redirectErrorStream(true);
-        builder.environment().clear();
-        builder.environment().putAll(serving);
-        Process proxy = builder.start();
-        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(proxy.getInputStream()))) {
-            int port = -1;
-            for (String line; port < 0 && (line = out.readLine()) != null; ) {
-                Matcher m = LISTENING.matcher(line);
-                if (m.find()) {
-                    port = Integer.parseInt(m.group(1));
-                }
-            }
-            assertTrue(port > 0, "the unpacked proxy listens");
+        try (ProxyProcess proxy = ProxyProcess.startAlone(launcher,
+                List.of("--port", "0", "--ip-address", "127.0.0.1", "--root-url", upstream.rootUrl()), serving)) {
+            int port = proxy.awaitListening().getFirst();
             RawResponse response = RawResponse.request(port, "GET", "/api/auth/v1/scopes/current");
             assertEquals(200, response.status(), response.body());
             assertTrue(response.body().contains("\"clientId\":\"project/issuer\""), response.body());
             assertEquals(Version.CURRENT.revision(), response.header("X-Taskcluster-Proxy-Revision"));
             assertEquals(Version.CURRENT.version(), response.header("X-Taskcluster-Proxy-Version"));
-        } finally {
-            proxy.destroyForcibly();
-            proxy.waitFor(10, TimeUnit.SECONDS);
         }
         try (Stream<Path> files = Files.list(unpacked.resolve("taskcluster-proxy-" + Version.CURRENT.version()).resolve("lib"))) {
             assertTrue(files.anyMatch(p -> p.getFileName().toString().equals("taskcluster-proxy.aot")), "the AOT cache is shipped");

@@ -9,6 +9,7 @@ import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.testing.FakeDeployment;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
+import net.taskcluster.proxy.testing.ScopeAudit;
 import net.taskcluster.proxy.testing.Secrets;
 import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.AfterAll;
@@ -33,6 +34,16 @@ class EndpointsIT extends WithFakeDeployment {
     @AfterAll
     void stop() throws Exception {
         proxy.close();
+    }
+
+    /** The scope audit run after every class (WithFakeDeployment) notices a proxy sending other scopes than its own. */
+    @Test
+    void scopeAuditWouldSeeOtherScopes() {
+        assertEquals(200, RawResponse.request(port, "GET", "/api/test/v1/echo/audited").status());
+        assertEquals(List.of(), ScopeAudit.problems(upstream, ScopeAudit::expectedScopes));
+        List<String> problems = ScopeAudit.problems(upstream, p -> p == proxy ? List.of("test:other") : ScopeAudit.expectedScopes(p));
+        assertTrue(problems.stream().anyMatch(p -> p.contains("authorized scopes [test:*] from a proxy started with [test:other]")
+                && p.contains("/api/test/v1/echo/audited")), String.join("\n", problems));
     }
 
     @ParameterizedTest

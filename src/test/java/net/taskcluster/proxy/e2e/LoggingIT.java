@@ -36,7 +36,7 @@ class LoggingIT extends WithFakeDeployment {
             String startup = proxy.awaitLine(l -> l.contains("root URL"), Duration.ofSeconds(1));
             assertTrue(startup.contains("Taskcluster proxy") && startup.contains(upstream.rootUrl())
                     && startup.contains("client id project/issuer") && startup.contains("access token not shown"), startup);
-            proxy.awaitLine(l -> l.contains("authorized scopes: [test:*]"), Duration.ofSeconds(1));
+            proxy.awaitLine(l -> l.contains("authorized scopes: [\"test:*\"]"), Duration.ofSeconds(1));
 
             assertEquals(200, RawResponse.request(port, "GET", "/test/v1/echo/logged?x=1").status());
             String request = proxy.awaitLine(l -> l.contains("/test/v1/echo/logged?x=1 -> "), Duration.ofSeconds(10));

@@ -32,8 +32,13 @@ public final class FakeDeployment implements AutoCloseable {
      * @param tasks   taskId to task definition (as queue.task answers it)
      */
     public static FakeDeployment start(Map<String, Object> clients, Map<String, Object> tasks) {
+        return start(clients, tasks, true);
+    }
+
+    /** @param record whether to keep the log of authentications ({@link #authLog()}); a long run cannot. */
+    public static FakeDeployment start(Map<String, Object> clients, Map<String, Object> tasks, boolean record) {
         try {
-            String config = JSON.std.asString(Map.of("clients", clients, "tasks", tasks));
+            String config = JSON.std.asString(Map.of("clients", clients, "tasks", tasks, "record", record));
             Process process = new ProcessBuilder("node", "fake-deployment.mjs", config)
                     .directory(NodeChecker.nodeDirectory().toFile())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)

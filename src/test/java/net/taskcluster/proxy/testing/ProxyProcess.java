@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,37 +28,57 @@ public final class ProxyProcess implements AutoCloseable {
     public static final Path LAUNCHER = Path.of(System.getProperty("user.dir"), "bin", "taskcluster-proxy");
     private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)$");
     private static final AtomicInteger COUNT = new AtomicInteger();
+    /** Every proxy the tests of this JVM started, by pid: the scope audit holds their requests to their scopes. */
+    private static final Map<Long, ProxyProcess> STARTED = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Process process;
+    private final List<String> args;
     private final List<String> stderr = new ArrayList<>();
     private final StringBuilder stdout = new StringBuilder();
     private final Thread stderrReader;
     private final Thread stdoutReader;
 
-    private ProxyProcess(Process process, Path logFile) {
+    private ProxyProcess(Process process, List<String> args, Path logFile) {
         this.process = process;
+        this.args = List.copyOf(args);
         this.stderrReader = Thread.ofPlatform().daemon().start(() -> readStderr(logFile));
         this.stdoutReader = Thread.ofPlatform().daemon().start(this::readStdout);
     }
 
     /** Starts the launcher with these arguments and exactly this environment (plus PATH and HOME). */
     public static ProxyProcess start(List<String> args, Map<String, String> env, String javaOptions) {
+        return launch(LAUNCHER, args, environment -> {
+            environment.keySet().removeIf(k -> k.startsWith("TASKCLUSTER_"));
+            environment.putAll(env);
+            if (javaOptions != null) {
+                environment.put("TASKCLUSTER_PROXY_JAVA_OPTS", javaOptions);
+            }
+        }, env);
+    }
+
+    /** Starts another launcher (an unpacked distribution's) with these arguments and nothing but this environment. */
+    public static ProxyProcess startAlone(Path launcher, List<String> args, Map<String, String> env) {
+        return launch(launcher, args, environment -> {
+            environment.clear();
+            environment.putAll(env);
+        }, env);
+    }
+
+    private static ProxyProcess launch(Path launcher, List<String> args, Consumer<Map<String, String>> environment,
+            Map<String, String> env) {
         registerTokens(args, env);
         List<String> command = new ArrayList<>();
-        command.add(LAUNCHER.toString());
+        command.add(launcher.toString());
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command);
-        Map<String, String> environment = builder.environment();
-        environment.keySet().removeIf(k -> k.startsWith("TASKCLUSTER_"));
-        environment.putAll(env);
-        if (javaOptions != null) {
-            environment.put("TASKCLUSTER_PROXY_JAVA_OPTS", javaOptions);
-        }
+        environment.accept(builder.environment());
         try {
             Files.createDirectories(Secrets.LOG_DIRECTORY);
             Path log = Secrets.LOG_DIRECTORY.resolve("proxy-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet() + ".log");
             Files.writeString(log, "");
-            return new ProxyProcess(builder.start(), log);
+            ProxyProcess proxy = new ProxyProcess(builder.start(), args, log);
+            STARTED.put(proxy.pid(), proxy);
+            return proxy;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -150,6 +171,21 @@ public final class ProxyProcess implements AutoCloseable {
             }
         }
         return ports;
+    }
+
+    /** The proxy started by these tests with this pid, if any. */
+    public static ProxyProcess started(long pid) {
+        return STARTED.get(pid);
+    }
+
+    /** The command-line arguments it was started with. */
+    public List<String> args() {
+        return args;
+    }
+
+    /** Every proxy started by these tests so far. */
+    public static List<ProxyProcess> allStarted() {
+        return List.copyOf(STARTED.values());
     }
 
     public List<String> stderr() {

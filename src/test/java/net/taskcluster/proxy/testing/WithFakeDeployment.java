@@ -22,9 +22,14 @@ public abstract class WithFakeDeployment {
         upstream = FakeDeployment.start(clients.table(), tasks());
     }
 
+    /** After the class: every request that reached the deployment through a proxy is held to its scopes. */
     @AfterAll
-    void stopDeployment() {
-        upstream.close();
+    void auditAndStopDeployment() {
+        try {
+            ScopeAudit.check(upstream);
+        } finally {
+            upstream.close();
+        }
     }
 
     /** A proxy for this deployment, on a free port of 127.0.0.1, signing with these credentials. */
