@@ -7,9 +7,11 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.jr.ob.JSON;
+import com.fasterxml.jackson.jr.ob.JSONObjectException;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -92,9 +94,16 @@ public final class Json {
 
     // Jackson's own messages quote the offending input, which may be a secret: report only where it broke.
     private static String describe(IOException e) {
+        if (e instanceof StreamConstraintsException) { // valid JSON, but more than any credentials need
+            return "JSON beyond the parser's limits (numbers up to 1000 digits, nesting up to 1000 deep)";
+        }
         if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
             JsonLocation at = jpe.getLocation();
-            return "not valid JSON (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+            String where = " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+            // Valid JSON too, but which of the two values would count is anybody's guess (Go's decoder takes the last).
+            boolean duplicateKey = e instanceof JSONObjectException
+                    && String.valueOf(jpe.getOriginalMessage()).startsWith("Duplicate key");
+            return (duplicateKey ? "JSON with a duplicate key" : "not valid JSON") + where;
         }
         return "not valid JSON";
     }

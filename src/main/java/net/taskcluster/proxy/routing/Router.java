@@ -34,7 +34,9 @@ public final class Router {
         if (problem != null) {
             return new Route.BadRequest("the request target has " + problem);
         }
-        String path = escapeUnsafe(rawPath);
+        // A '?' in the path (the server splits it off with the query; a caller of this method might not) would move
+        // the rest of the path into the query on the wire.
+        String path = escapeUnsafe(rawPath).replace("?", "%3F");
         String query = rawQuery == null ? null : escapeUnsafe(rawQuery);
 
         if (path.equals("/bewit")) {
@@ -42,6 +44,9 @@ public final class Router {
         }
         if (path.equals("/credentials")) {
             return new Route.Credentials();
+        }
+        if (!path.startsWith("/")) { // "*" (OPTIONS *), or a caller's mistake: no URL form applies
+            return new Route.NotFound("not a path: expected /api/<service>/<version>/<path>, /<service>/<version>/<path> or /<host.name>/<path>");
         }
         if (path.startsWith("/api")) { // as the original: anything under /api must be the /api form
             String[] api = path.startsWith("/api/") ? serviceVersionPath(path, 5) : null;
@@ -122,9 +127,10 @@ public final class Router {
 
     /**
      * What makes a raw request target, or a part of it, unusable, described for the caller; null when nothing does.
-     * Control characters have no safe form on the wire. A {@code %} that does not start an escape of two hex digits
-     * leaves the target without one meaning (the proxy cannot escape it without changing what the caller sent, and
-     * the upstream would read it its own way), so it is refused rather than forwarded.
+     * Control characters have no safe form on the wire, and an unpaired surrogate has no UTF-8 bytes at all (the
+     * server never passes one: it decodes malformed UTF-8 as U+FFFD). A {@code %} that does not start an escape of
+     * two hex digits leaves the target without one meaning (the proxy cannot escape it without changing what the
+     * caller sent, and the upstream would read it its own way), so it is refused rather than forwarded.
      */
     public static String problem(String raw) {
         for (int i = 0; i < raw.length(); i++) {
@@ -132,11 +138,20 @@ public final class Router {
             if (c < 0x20 || c == 0x7f) {
                 return String.format("a control character (0x%02x)", (int) c);
             }
+            if (Character.isSurrogate(c)) {
+                if (!Character.isHighSurrogate(c) || i + 1 == raw.length() || !Character.isLowSurrogate(raw.charAt(i + 1))) {
+                    return String.format("an unpaired surrogate (0x%04x)", (int) c);
+                }
+                i++;
+            }
         }
-        // (control characters first: the escape is quoted in the description)
+        // (control characters and surrogates first: the escape is quoted in the description)
         for (int i = 0; i < raw.length(); i++) {
             if (raw.charAt(i) == '%') {
                 int end = Math.min(i + 3, raw.length());
+                if (end < raw.length() && Character.isHighSurrogate(raw.charAt(end - 1))) {
+                    end++; // the quote takes the whole character, never half of a pair (UTF-8 has no bytes for one)
+                }
                 if (end - i < 3 || !isHexDigit(raw.charAt(i + 1)) || !isHexDigit(raw.charAt(i + 2))) {
                     return "a malformed percent-escape \"" + raw.substring(i, end) + "\" (a % must be followed by two hex digits)";
                 }
@@ -170,7 +185,7 @@ public final class Router {
             if (out == null) {
                 out = new StringBuilder(s.length() + 16).append(s, 0, i);
             }
-            int codePointEnd = Character.isHighSurrogate(c) && i + 1 < s.length() ? i + 2 : i + 1;
+            int codePointEnd = i + Character.charCount(s.codePointAt(i)); // a pair, never a surrogate and what follows
             for (byte b : s.substring(i, codePointEnd).getBytes(StandardCharsets.UTF_8)) {
                 out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
                         .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));

@@ -8,6 +8,7 @@ import java.time.Instant;
 import net.taskcluster.proxy.routing.Target;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class BewitTest {
@@ -47,5 +48,23 @@ class BewitTest {
     void aUrlThatAlreadyCarriesABewitIsRefused() {
         assertEquals("URL already carries a bewit", assertThrows(IllegalArgumentException.class,
                 () -> Bewit.signUrl(TESTER, "", "https://tc.example.com/a?x=1&bewit=abc", EXPIRY)).getMessage());
+    }
+
+    // Found by BewitPropertiesTest. java.net.URI takes characters beyond ASCII as they are, so these were signed over
+    // the raw character, which a client sends percent-encoded (a MAC that never verifies), and put into Location as
+    // they were. And the fragment was cut off before parsing, so it went unchecked into the answer and Location.
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "https://tc.example.com/caf\u00e9 | not a valid URL: non-ASCII character at index 26 (percent-encode it as UTF-8)",
+        "https://tc.example.com/a?q=\u65e5\u672c | not a valid URL: non-ASCII character at index 27 (percent-encode it as UTF-8)",
+        "https://tc.example.com/a#\ud83d\ude00 | not a valid URL: non-ASCII character at index 25 (percent-encode it as UTF-8)",
+        "https://tc.example.com/a?q=1\ufeff | not a valid URL: non-ASCII character at index 28 (percent-encode it as UTF-8)",
+        "https://tc.example.com/a#b c | not a valid URL: Illegal character in fragment at index 26",
+        "'https://tc.example.com/a#b\r\nX-Injected: 1' | not a valid URL: Illegal character in fragment at index 26",
+        "https://tc.example.com/a#b#c | not a valid URL: Illegal character in fragment at index 26",
+        "https://tc.example.com/a?x=1#<b> | not a valid URL: Illegal character in fragment at index 29",
+    })
+    void aUrlThatCannotBeSentAsWrittenIsRefused(String url, String message) {
+        assertEquals(message, assertThrows(IllegalArgumentException.class, () -> Bewit.signUrl(TESTER, "", url, EXPIRY)).getMessage());
     }
 }

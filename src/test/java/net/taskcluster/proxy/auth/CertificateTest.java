@@ -1,5 +1,6 @@
 package net.taskcluster.proxy.auth;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -72,6 +73,29 @@ class CertificateTest {
         String finalJson = json;
         InvalidCredentialsException e = assertThrows(InvalidCredentialsException.class, () -> Certificate.parse(finalJson));
         assertTrue(e.getMessage().startsWith(expectedStart), e.getMessage());
+    }
+
+    // Found by CertificatePropertiesTest: valid JSON past the parser's limits was called "not valid JSON".
+    @Test
+    void jsonBeyondTheParsersLimitsIsSaidToBe() {
+        for (String extra : List.of("9".repeat(1001), "[".repeat(1001) + "]".repeat(1001))) {
+            InvalidCredentialsException e = assertThrows(InvalidCredentialsException.class,
+                    () -> Certificate.parse(VALID.replace("}", ",\"extra\":" + extra + "}")));
+            assertTrue(e.getMessage().startsWith("certificate is JSON beyond the parser's limits"), e.getMessage());
+        }
+        assertEquals(1, assertDoesNotThrow(() -> Certificate.parse(VALID.replace("}", ",\"extra\":" + "9".repeat(1000) + "}"))).version());
+    }
+
+    // Found by CertificatePropertiesTest: a key twice in one object (refused) was called "not valid JSON", and the
+    // key, which may be anything, must not be quoted.
+    @Test
+    void aDuplicateKeyIsSaidToBe() {
+        for (String json : List.of(VALID.replace("}", ",\"seed\":\"again\"}"),
+                VALID.replace("}", ",\"extra\":{\"secret-key\":1,\"secret-key\":2}}"))) {
+            InvalidCredentialsException e = assertThrows(InvalidCredentialsException.class, () -> Certificate.parse(json));
+            assertTrue(e.getMessage().startsWith("certificate is JSON with a duplicate key (line 1, column "), e.getMessage());
+            assertFalse(e.getMessage().contains("secret-key") || e.getMessage().contains("seed"), e.getMessage());
+        }
     }
 
     @Test

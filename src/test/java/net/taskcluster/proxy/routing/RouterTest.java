@@ -71,10 +71,38 @@ class RouterTest {
     @ParameterizedTest
     @ValueSource(strings = {"/", "", "/x@/", "/x@/v1/y", "/example.com:8080/x", "/my_svc/v1/x", "/-bad/v1/x", "/queue",
         "/queue/v1", "/queue//x", "/api", "/api/", "/api/queue/v1", "/apiary/v1/x", "/a..b/x", "/.example.com/x",
-        "/example-.com/x"})
+        "/example-.com/x", "*", "queue/v1/x", "example.com/x"})
     void notFound(String path) {
         Route route = ROUTER.route(path, null);
         assertTrue(route instanceof Route.NotFound notFound && !notFound.message().isEmpty(), path + " -> " + route);
+    }
+
+    // Found by RouterPropertiesTest. None of these reach the router through the server (it decodes the request line
+    // as UTF-8 with U+FFFD for malformed bytes, and splits the query off at '?'), but Router.route took them wrong.
+    @Test
+    void anUnpairedSurrogateIsRefusedNotSentAsAnEscapedQuestionMark() {
+        // It went out as %3F, and a high one took the next character with it: "a\ud800/b" became a%3F%2Fb.
+        assertInstanceOf(Route.BadRequest.class, ROUTER.route("/queue/v1/a\ud800/b", null));
+        assertInstanceOf(Route.BadRequest.class, ROUTER.route("/queue/v1/a\udc00", null));
+        assertInstanceOf(Route.BadRequest.class, ROUTER.route("/queue/v1/x\ud800", null));
+        assertInstanceOf(Route.BadRequest.class, ROUTER.route("/queue/v1/x", "q=\ud800"));
+        assertEquals("https://tc.example.com/api/queue/v1/%F0%9F%98%80/b", target("/queue/v1/\ud83d\ude00/b"));
+    }
+
+    // Found by RouterPropertiesTest: the quoted escape ended in half of a surrogate pair, which has no UTF-8 bytes.
+    @Test
+    void aMalformedEscapeIsQuotedInWholeCharacters() {
+        for (Route route : new Route[] {ROUTER.route("/queue/v1/x%=\ud83d\ude00", null), ROUTER.route("/queue/v1/x", "q=%=\ud83d\ude00")}) {
+            Route.BadRequest bad = assertInstanceOf(Route.BadRequest.class, route);
+            assertTrue(bad.message().contains("malformed percent-escape \"%=\ud83d\ude00\""), bad.message());
+        }
+    }
+
+    @Test
+    void aQuestionMarkInThePathStaysInThePath() {
+        // Sent raw, it made the upstream read "/api/queue/v1/a" with the query "b?c=1".
+        assertEquals("https://tc.example.com/api/queue/v1/a%3Fb?c=1",
+                assertInstanceOf(Route.Proxied.class, ROUTER.route("/queue/v1/a?b", "c=1")).target().url());
     }
 
     @ParameterizedTest
