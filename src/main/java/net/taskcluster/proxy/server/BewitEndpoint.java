@@ -2,6 +2,7 @@ package net.taskcluster.proxy.server;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import net.taskcluster.proxy.auth.Bewit;
 import net.taskcluster.proxy.auth.Identity;
 import net.taskcluster.proxy.proxy.PlainText;
@@ -26,21 +27,33 @@ final class BewitEndpoint {
 
     void handle(Request request, Response response, Callback callback, Identity identity) {
         SmallBody.read(request, response, callback, body -> {
-            String url = body.strip();
-            if (url.isEmpty()) {
-                PlainText.write(response, callback, HttpStatus.BAD_REQUEST_400, "the body must be the URL to sign");
-                return;
-            }
             String signed;
             try {
-                signed = Bewit.signUrl(identity.credentials(), identity.ext(), url, clock.instant().plus(VALIDITY));
+                signed = signedUrl(body, identity, clock.instant().plus(VALIDITY));
             } catch (IllegalArgumentException e) {
-                PlainText.write(response, callback, HttpStatus.BAD_REQUEST_400, "cannot sign the URL: " + e.getMessage());
+                PlainText.write(response, callback, HttpStatus.BAD_REQUEST_400, e.getMessage());
                 return;
             }
             response.setStatus(HttpStatus.SEE_OTHER_303);
             response.getHeaders().put(HttpHeader.LOCATION, signed);
             PlainText.writeBody(response, callback, signed);
         });
+    }
+
+    /**
+     * The answer to a body: the URL it holds (surrounding white space trimmed), signed until {@code expiry}.
+     *
+     * @throws IllegalArgumentException with the 400's message, when the body holds no URL that can be signed
+     */
+    static String signedUrl(String body, Identity identity, Instant expiry) {
+        String url = body.strip();
+        if (url.isEmpty()) {
+            throw new IllegalArgumentException("the body must be the URL to sign");
+        }
+        try {
+            return Bewit.signUrl(identity.credentials(), identity.ext(), url, expiry);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("cannot sign the URL: " + e.getMessage(), e);
+        }
     }
 }
