@@ -24,11 +24,31 @@ public record Credentials(String clientId, String accessToken, Certificate certi
         if (clientId == null || clientId.isEmpty()) {
             throw new InvalidCredentialsException("client id is missing");
         }
+        int bad = unsignableCharacter(clientId);
+        if (bad >= 0) {
+            throw new InvalidCredentialsException(String.format(
+                    "client id has a character a Hawk header cannot carry (U+%04X at index %d)", (int) clientId.charAt(bad), bad));
+        }
         if (accessToken == null || accessToken.isEmpty()) {
             throw new InvalidCredentialsException("access token is missing");
         }
         Certificate parsed = certificate == null || certificate.isEmpty() ? null : Certificate.parse(certificate);
         return new Credentials(clientId, accessToken, parsed);
+    }
+
+    /**
+     * Where the id has a character that would break the quoted {@code id="..."} of a Hawk header or the
+     * backslash-separated bewit (a quote, a backslash, a control or non-ASCII character), or -1. Taskcluster's
+     * client ids never have one.
+     */
+    private static int unsignableCharacter(String clientId) {
+        for (int i = 0; i < clientId.length(); i++) {
+            char c = clientId.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     public Credentials withCertificate(Certificate newCertificate) {

@@ -27,6 +27,17 @@ class CredentialsTest {
     }
 
     @Test
+    void aClientIdThatCannotGoInAHawkHeaderIsRefused() throws Exception {
+        // A quote would end id="..." early; a backslash splits a bewit token; Taskcluster's ids have neither.
+        for (String id : List.of("a\"b", "a\\b", "a\nb", "caf\u00e9", "a\u007fb")) {
+            InvalidCredentialsException e = assertThrows(InvalidCredentialsException.class, () -> Credentials.of(id, TOKEN, null));
+            assertTrue(e.getMessage().startsWith("client id has a character a Hawk header cannot carry (U+"), e.getMessage());
+        }
+        assertEquals("mozilla-auth0/ad|Mozilla-LDAP|me/x!@:.+_",
+                Credentials.of("mozilla-auth0/ad|Mozilla-LDAP|me/x!@:.+_", TOKEN, null).clientId());
+    }
+
+    @Test
     void theAccessTokenNeverAppearsInToStringOrErrors() throws Exception {
         Credentials permanent = Credentials.of("id", TOKEN, null);
         Credentials temporary = TemporaryCredentials.create(permanent, "name", List.of("s"), java.time.Duration.ofHours(1));
