@@ -236,7 +236,9 @@ const server = http.createServer(async (req, res) => {
   return json(res, 404, { code: 'ResourceNotFound', message: 'unknown test route ' + rest });
 });
 
-server.on('connection', (socket) => {
+// Naming the proxy behind a connection scans /proc synchronously (tens of ms with many sockets open): only when the
+// log that needs it is kept. In a long run, a burst of new connections made the event loop stall for a second.
+if (recording) server.on('connection', (socket) => {
   socket.proxyPid = peerProcess(socket);
 });
 server.keepAliveTimeout = 60000;
