@@ -108,7 +108,8 @@ public final class ScopeAudit {
                     i++;
                 }
             } else if (arg.startsWith("-") && arg.length() > 1) {
-                if (arg.equals("-p")) {
+                taskId |= arg.startsWith("-t");
+                if (arg.length() == 2 && "pit".indexOf(arg.charAt(1)) >= 0) { // -p, -i, -t take a value (or -p80)
                     i++;
                 }
             } else {
