@@ -207,8 +207,13 @@ public final class Soak {
         }
     }
 
+    /**
+     * Each second: the proxy's RSS, and the share of the host's CPU time stolen by the hypervisor (on a shared VM
+     * latency follows it, so the per-minute lines show it beside the p99).
+     */
     private static void sampleRss(long pid, Minute[] perMinute) {
         long start = System.nanoTime();
+        long[] lastCpu = cpuTimes();
         while (!Thread.currentThread().isInterrupted()) {
             int minute = (int) ((System.nanoTime() - start) / 60_000_000_000L);
             if (minute >= perMinute.length) {
@@ -220,12 +225,32 @@ public final class Soak {
                         perMinute[minute].rss(Long.parseLong(line.replaceAll("\\D", "")) / 1024.0);
                     }
                 }
+                long[] cpu = cpuTimes();
+                long total = cpu[0] - lastCpu[0];
+                if (total > 0) {
+                    perMinute[minute].steal(total, cpu[1] - lastCpu[1]);
+                }
+                lastCpu = cpu;
                 Thread.sleep(1000);
             } catch (IOException e) {
                 return; // the proxy is gone: the run reports it through its errors
             } catch (InterruptedException e) {
                 return;
             }
+        }
+    }
+
+    /** All CPU time of the host and the stolen part of it, in ticks, from /proc/stat. */
+    private static long[] cpuTimes() {
+        try {
+            String[] fields = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            long total = 0;
+            for (int i = 1; i < fields.length && i <= 8; i++) { // user .. steal (guest time is within user)
+                total += Long.parseLong(fields[i]);
+            }
+            return new long[] {total, fields.length > 8 ? Long.parseLong(fields[8]) : 0};
+        } catch (IOException e) {
+            return new long[] {0, 0};
         }
     }
 
@@ -287,6 +312,8 @@ public final class Soak {
         private int count;
         private int errors;
         private final List<Double> rss = new ArrayList<>();
+        private long cpuTicks;
+        private long stolenTicks;
 
         synchronized void record(long nanos, boolean ok) {
             if (count == latencies.length) {
@@ -296,6 +323,11 @@ public final class Soak {
             if (!ok) {
                 errors++;
             }
+        }
+
+        synchronized void steal(long ticks, long stolen) {
+            cpuTicks += ticks;
+            stolenTicks += stolen;
         }
 
         synchronized void rss(double mib) {
@@ -318,10 +350,11 @@ public final class Soak {
         synchronized String describe(int minute) {
             long[] sorted = latencies();
             Arrays.sort(sorted);
-            return String.format(Locale.ROOT, "%s %7d requests, %d errors, p50 %.2f ms, p99 %.2f ms, max %.1f ms, RSS %.1f MiB",
+            return String.format(Locale.ROOT, "%s %7d requests, %d errors, p50 %.2f ms, p99 %.2f ms, max %.1f ms, RSS %.1f MiB, CPU steal %.1f %%",
                     minute <= 0 ? "settling: " : String.format(Locale.ROOT, "minute %2d:", minute), count, errors,
                     percentile(sorted, 0.50), percentile(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
-                    rss.stream().mapToDouble(Double::doubleValue).average().orElse(0));
+                    rss.stream().mapToDouble(Double::doubleValue).average().orElse(0),
+                    cpuTicks == 0 ? 0 : 100.0 * stolenTicks / cpuTicks);
         }
     }
 
