@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import org.junit.jupiter.api.Assertions;
 
 /** HTTP for the tests: a plain HTTP/1.1 client that follows no redirects, and raw requests over a socket. */
 public final class Http {
@@ -44,6 +45,22 @@ public final class Http {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * GETs {@code url} and asserts that the answer begins (200, this Content-Length) and that reading its body
+     * fails: a body cut short must never look complete.
+     */
+    public static void assertBodyCutShort(String url, String contentLength) throws IOException, InterruptedException {
+        HttpResponse<InputStream> response = CLIENT.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        Assertions.assertEquals(200, response.statusCode());
+        Assertions.assertEquals(contentLength, response.headers().firstValue("Content-Length").orElseThrow());
+        Assertions.assertThrows(IOException.class, () -> {
+            try (InputStream body = response.body()) {
+                body.readAllBytes();
+            }
+        }, "a body cut short never looks complete");
     }
 
     public static Map<String, Object> json(HttpResponse<String> response) {
