@@ -152,11 +152,12 @@ const server = http.createServer(async (req, res) => {
     const status = codes[Math.min(n, codes.length) - 1];
     return json(res, status, { attempt: n, status, body }, { 'X-Attempt': String(n) });
   }
-  if ((m = /^unavailable\/([^/]+)\/(\d+)$/.exec(rest))) {
+  if ((m = /^unavailable\/([^/]+)\/(\d+|past)$/.exec(rest))) {
+    // Always 503, asking for a retry after that many seconds, or at an HTTP date in the past.
     req.resume();
     const n = count('unavailable/' + m[1]);
     event('unavailable-' + n, m[1]);
-    return json(res, 503, { attempt: n }, { 'Retry-After': m[2] });
+    return json(res, 503, { attempt: n }, { 'Retry-After': m[2] === 'past' ? 'Wed, 21 Oct 2015 07:28:00 GMT' : m[2] });
   }
   if (service === 'auth' && rest === 'test-authenticate' && req.method === 'POST') {
     const chunks = [];
@@ -191,6 +192,12 @@ const server = http.createServer(async (req, res) => {
       res.end();
     };
     return pump();
+  }
+  if ((m = /^slow-upload\/(\d+)$/.exec(rest))) {
+    // Reads the whole body, then answers after the delay: many callers at once hold their requests open together.
+    const body = await readBody(req);
+    await new Promise((resolve) => setTimeout(resolve, Number(m[1])));
+    return json(res, 200, body);
   }
   if (rest === 'upload') {
     const body = await readBody(req);

@@ -14,6 +14,7 @@ import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.peer.Cidr;
 import net.taskcluster.proxy.peer.IpLiteral;
 import net.taskcluster.proxy.peer.SystemUsers;
+import net.taskcluster.proxy.proxy.BodyBudget;
 import net.taskcluster.proxy.routing.Target;
 import org.apache.commons.cli.AmbiguousOptionException;
 import org.apache.commons.cli.CommandLine;
@@ -69,6 +70,12 @@ public final class Cli {
         Duration retryBudget = duration(o, Options.RETRY_BUDGET, Duration.ofMinutes(15));
         Duration shutdownTimeout = duration(o, Options.SHUTDOWN_TIMEOUT, Duration.ofSeconds(10));
         int maxBufferedBody = size(o, Options.MAX_BUFFERED_BODY, 256 * 1024);
+        long bodyBudget = BodyBudget.forHeap(Runtime.getRuntime().maxMemory());
+        if (maxBufferedBody > bodyBudget) {
+            throw new UsageException("--" + Options.MAX_BUFFERED_BODY + ": " + value(o, Options.MAX_BUFFERED_BODY, null)
+                    + " cannot fit the " + (bodyBudget >> 10) + "k that all held request bodies share (a quarter of the"
+                    + " heap; a larger -Xmx in TASKCLUSTER_PROXY_JAVA_OPTS raises it)");
+        }
         String ipAddress = value(o, Options.IP_ADDRESS, null);
         InetAddress bindAddress = null;
         if (ipAddress != null && !ipAddress.isEmpty()) {
