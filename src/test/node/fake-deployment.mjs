@@ -84,7 +84,11 @@ const sentExt = (authorization) => {
   }
 };
 
-const server = http.createServer(async (req, res) => {
+// A request whose body is cut short (the proxy aborts it when its caller goes away) rejects its readBody: that
+// connection is dropped, and the deployment goes on serving the others.
+const server = http.createServer((req, res) => handle(req, res).catch(() => res.destroy()));
+
+async function handle(req, res) {
   const target = req.url;
   if (target === '/__control/log') return json(res, 200, log);
   if (target === '/__control/events') return json(res, 200, events);
@@ -199,6 +203,13 @@ const server = http.createServer(async (req, res) => {
     await new Promise((resolve) => setTimeout(resolve, Number(m[1])));
     return json(res, 200, body);
   }
+  if ((m = /^upload\/([^/]+)$/.exec(rest))) {
+    // As upload, and says whether the body arrived whole: a caller's cut-short body must never look complete here.
+    event('upload-started', m[1]);
+    req.on('close', () => event(req.complete ? 'upload-complete' : 'upload-incomplete', m[1]));
+    const body = await readBody(req).catch(() => null);
+    return body ? json(res, 200, body) : res.destroy();
+  }
   if (rest === 'upload') {
     const body = await readBody(req);
     return json(res, 200, body);
@@ -241,7 +252,7 @@ const server = http.createServer(async (req, res) => {
   }
   req.resume();
   return json(res, 404, { code: 'ResourceNotFound', message: 'unknown test route ' + rest });
-});
+}
 
 // Naming the proxy behind a connection scans /proc synchronously (tens of ms with many sockets open): only when the
 // log that needs it is kept. In a long run, a burst of new connections made the event loop stall for a second.

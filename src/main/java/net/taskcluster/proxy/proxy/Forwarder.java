@@ -21,7 +21,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * Forwards callers' requests to their targets, signed with the current identity, retrying where the policy says
  * so, and streams the answers back. One {@link ForwardedExchange} per caller request does the work.
  */
-public final class Forwarder {
+public final class Forwarder implements AutoCloseable {
     private static final int MAX_UPSTREAM_REQUEST_HEAD = 128 * 1024;
 
     private final Forwarding forwarding;
@@ -85,5 +85,11 @@ public final class Forwarder {
      */
     public void forward(long id, Request caller, Response response, Callback callback, Target target) {
         new ForwardedExchange(forwarding, id, caller, response, callback, target).start();
+    }
+
+    /** Stops what the forwarder scheduled (the caller watch's sweeps). */
+    @Override
+    public void close() {
+        forwarding.callerWatch().close();
     }
 }

@@ -55,6 +55,7 @@ public final class ProxyServer {
     private final HttpClient client;
     private final RetryPolicy retryPolicy;
     private final List<ServerConnector> connectors = new ArrayList<>();
+    private Forwarder forwarder;
 
     public ProxyServer(Config config) {
         this.config = config;
@@ -101,7 +102,7 @@ public final class ProxyServer {
         PeerCheck peerCheck = allowed == null ? null
                 : new PeerCheck(allowed.user(), allowed.uid(), allowed.network(), SystemUsers.currentUid());
         IdentityStore identities = new IdentityStore(Identity.of(config.credentials(), scopes), Version.CURRENT);
-        Forwarder forwarder = new Forwarder(client, new RequestSigner(clock), retryPolicy, config.idleTimeout(),
+        forwarder = new Forwarder(client, new RequestSigner(clock), retryPolicy, config.idleTimeout(),
                 config.maxBufferedBody(), BodyBudget.ofThisHeap(), server.getScheduler(), clock, identities::current);
         server.setHandler(new GracefulHandler(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock)));
         server.setErrorHandler(new PlainErrorHandler(identities));
@@ -155,7 +156,13 @@ public final class ProxyServer {
 
     /** Stops accepting, lets requests in flight finish within the shutdown timeout, then stops. */
     public void stop() throws Exception {
-        server.stop();
+        try {
+            server.stop();
+        } finally {
+            if (forwarder != null) {
+                forwarder.close();
+            }
+        }
     }
 
     public void join() throws InterruptedException {
