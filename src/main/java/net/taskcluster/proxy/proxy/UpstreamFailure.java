@@ -12,7 +12,8 @@ import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
-import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.client.HttpResponseException;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;
 
 /**
@@ -47,9 +48,9 @@ record UpstreamFailure(int status, String description, boolean retryable) {
                 return new UpstreamFailure(HttpStatus.SERVICE_UNAVAILABLE_503,
                         "too many requests are already waiting for this upstream", false);
             }
-            if (t instanceof BadMessageException bad) {
+            if (t instanceof HttpResponseException || t instanceof HttpException) {
                 return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "the upstream's answer is not valid HTTP"
-                        + (bad.getReason() == null ? "" : " (" + jdkReason(bad) + ")"), true);
+                        + parserReason(t), true);
             }
             if (t instanceof IllegalArgumentException) { // e.g. a head too large to send: the same on every attempt
                 return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "the request cannot be sent upstream", false);
@@ -74,9 +75,22 @@ record UpstreamFailure(int status, String description, boolean retryable) {
         return false;
     }
 
+    /** What Jetty's HTTP parser found wrong (such as "No Status"), from its HttpException, if it names it. */
+    private static String parserReason(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpException parser && parser.getReason() != null && !parser.getReason().isBlank()) {
+                return " (" + jdkReason(parser.getReason(), t) + ")";
+            }
+        }
+        return "";
+    }
+
     /** The reason a JDK TLS or Jetty parser exception gives, on one line and short; never an object dump. */
     private static String jdkReason(Throwable t) {
-        String message = t instanceof BadMessageException bad ? bad.getReason() : t.getMessage();
+        return jdkReason(t.getMessage(), t);
+    }
+
+    private static String jdkReason(String message, Throwable t) {
         if (message == null || message.isBlank() || message.contains("@")) {
             return t.getClass().getSimpleName();
         }
