@@ -48,6 +48,11 @@ final class CallerWatch implements AutoCloseable {
         return watch;
     }
 
+    /** How many connections are watched now. */
+    int watching() {
+        return watches.size();
+    }
+
     /** Stops the sweeps for good. */
     @Override
     public void close() {
