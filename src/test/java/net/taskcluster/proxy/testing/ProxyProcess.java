@@ -48,7 +48,7 @@ public final class ProxyProcess implements AutoCloseable {
     /** Starts the launcher with these arguments and exactly this environment (plus PATH and HOME). */
     public static ProxyProcess start(List<String> args, Map<String, String> env, String javaOptions) {
         return launch(LAUNCHER, args, environment -> {
-            environment.keySet().removeIf(k -> k.startsWith("TASKCLUSTER_"));
+            environment.keySet().removeIf(k -> k.startsWith("TASKCLUSTER_") || k.startsWith("SSL_CERT_"));
             environment.putAll(env);
             if (javaOptions != null) {
                 environment.put("TASKCLUSTER_PROXY_JAVA_OPTS", javaOptions);
