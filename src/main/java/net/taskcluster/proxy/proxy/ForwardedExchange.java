@@ -1,6 +1,5 @@
 package net.taskcluster.proxy.proxy;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
@@ -79,7 +78,7 @@ final class ForwardedExchange {
         String method = caller.getMethod();
         org.eclipse.jetty.client.Request request;
         try {
-            request = forwarder.client().newRequest(URI.create(target.url()));
+            request = target.newRequest(forwarder.client());
         } catch (IllegalArgumentException e) {
             sendError(proxyIdentity, 400, "cannot forward to " + Redact.bewits(target.url()) + ": not a valid URL");
             return;
@@ -233,10 +232,9 @@ final class ForwardedExchange {
             if (!passingOn) {
                 return;
             }
-            int status = answer.getStatus();
             response.write(true, BufferUtil.EMPTY_BUFFER, Callback.from(() -> {
                 if (finished.compareAndSet(false, true)) {
-                    log(String.valueOf(status));
+                    log(String.valueOf(response.getStatus())); // what the caller got: the answer's, or the proxy's 502
                     callback.succeeded();
                 }
             }, this::abortCaller));

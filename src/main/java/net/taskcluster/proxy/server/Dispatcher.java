@@ -52,7 +52,7 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
                 ? new Route.BadRequest("CONNECT is not supported: this is not a forward proxy")
                 : router.route(uri.getPath(), uri.getQuery());
         if (route instanceof Route.Proxied proxied) {
-            forwarder.forward(request, response, callback, proxied.target());
+            forwarder.forward(request, new FittingHead(request, response, identity), callback, proxied.target());
             return true;
         }
         identity.addTo(response.getHeaders());
@@ -82,7 +82,7 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
     }
 
     private static void log(Request request, String outcome, long startNanos) {
-        LOG.info("{} {} {} in {} ms", request.getMethod(), Redact.bewits(request.getHttpURI().getPathQuery()), outcome,
+        LOG.info("{} {} {} in {} ms", Redact.escape(request.getMethod()), Redact.forLog(request.getHttpURI().getPathQuery()), outcome,
                 (System.nanoTime() - startNanos) / 1_000_000);
     }
 
@@ -91,7 +91,7 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
         Certificate certificate = identity.identity().credentials().certificate();
         if (certificate != null && certificate.expiry() < clock.millis() && warnedExpired.getAndSet(identity) != identity) {
             LOG.warn("signing with an expired certificate: client id {} expired at {}",
-                    identity.identity().credentials().clientId(), certificate.expiresAt());
+                    Redact.escape(identity.identity().credentials().clientId()), certificate.expiresAt());
         }
     }
 }

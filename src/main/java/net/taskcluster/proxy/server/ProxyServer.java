@@ -16,6 +16,7 @@ import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.peer.PeerCheck;
 import net.taskcluster.proxy.peer.PeerCheckedConnector;
 import net.taskcluster.proxy.peer.SystemUsers;
+import net.taskcluster.proxy.proxy.AnswerHead;
 import net.taskcluster.proxy.proxy.Forwarder;
 import net.taskcluster.proxy.proxy.RetryPolicy;
 import net.taskcluster.proxy.proxy.TaskScopes;
@@ -28,7 +29,6 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -50,6 +50,7 @@ public final class ProxyServer {
     private final HttpClient client;
     private final RetryPolicy retryPolicy;
     private final List<ServerConnector> connectors = new ArrayList<>();
+    private Draining draining;
 
     public ProxyServer(Config config) {
         this.config = config;
@@ -68,7 +69,6 @@ public final class ProxyServer {
         this.client = Forwarder.newHttpClient(config.connectTimeout(), threads, scheduler);
         this.retryPolicy = new RetryPolicy(config.retryBudget());
         server.addBean(client);
-        server.setStopTimeout(config.shutdownTimeout().toMillis());
         server.setStopAtShutdown(false);
     }
 
@@ -98,7 +98,8 @@ public final class ProxyServer {
         IdentityStore identities = new IdentityStore(Identity.of(config.credentials(), scopes), Version.CURRENT);
         Forwarder forwarder = new Forwarder(client, new RequestSigner(clock), retryPolicy, config.idleTimeout(),
                 config.maxBufferedBody(), server.getScheduler(), identities::current);
-        server.setHandler(new GracefulHandler(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock)));
+        draining = new Draining(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock));
+        server.setHandler(draining);
         server.setErrorHandler(new PlainErrorHandler(identities));
 
         ServerConnector main = connector(config.bindAddress(), config.port(), peerCheck);
@@ -130,6 +131,7 @@ public final class ProxyServer {
         // The raw target is the route: //, %2F and %252F must arrive untouched.
         http.setUriCompliance(UriCompliance.UNSAFE);
         http.setRequestHeaderSize(MAX_REQUEST_HEAD);
+        http.setResponseHeaderSize(AnswerHead.MAX);
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         http.setSendDateHeader(false);
@@ -145,9 +147,24 @@ public final class ProxyServer {
         return connector;
     }
 
-    /** Stops accepting, lets requests in flight finish within the shutdown timeout, then stops. */
-    public void stop() throws Exception {
+    /**
+     * Stops accepting, lets requests in flight finish within the shutdown timeout, then stops, cutting those still
+     * in flight; returns them (method and target, as a log line names them), none when every request finished.
+     */
+    public List<String> stop() throws Exception {
+        List<String> cut = List.of();
+        if (draining != null) {
+            for (ServerConnector connector : connectors) {
+                connector.shutdown(); // no new connections; idle ones close within the shutdown idle timeout
+                // The stop below shuts the connectors down again, which would shorten every idle timeout again.
+                connector.setShutdownIdleTimeout(-1);
+            }
+            draining.keepTransfersGoing(connectors.getFirst().getIdleTimeout());
+            cut = draining.drain(config.shutdownTimeout());
+        }
+        server.setStopTimeout(0); // the drain is over: what is still open is closed now
         server.stop();
+        return cut;
     }
 
     public void join() throws InterruptedException {

@@ -120,6 +120,36 @@ class HostileCallersIT extends WithFakeDeployment {
         assertSigningAs("project/issuer");
     }
 
+    /**
+     * JSON nested deeper than the parser's limit is refused before the reader's recursion can overflow the stack:
+     * the first try used to be a 400, later ones (once compiled code took fewer checks) a 500 with a
+     * StackOverflowError's thousand-line trace in the log. Objects nest deeper per stack frame than arrays.
+     */
+    @ParameterizedTest(name = "depth {0}")
+    @ValueSource(ints = {10, 1_000, 2_000, 100_000})
+    void deeplyNestedCredentialsAreRefusedEveryTimeAndTheCredentialsStay(int depth) {
+        String nested = "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
+        byte[] body = ("{\"clientId\":" + nested + ",\"accessToken\":\"x\"}").getBytes(StandardCharsets.UTF_8);
+        int before = proxy.stderr().size();
+        for (int i = 0; i < 8; i++) {
+            RawResponse response = checked(sendBody("PUT", "/credentials", body, false));
+            if (body.length > MAX_SMALL_BODY) { // refused on its size, before a byte of it is parsed
+                assertEquals(413, response.status(), response.body());
+            } else {
+                assertEquals(400, response.status(), response.body());
+                assertTrue(response.body().startsWith(depth > 100
+                        ? "invalid credentials: the body is JSON beyond the parser's limits"
+                        : "invalid credentials: \"clientId\" must be a non-empty string"), response.body());
+            }
+            assertEquals("project/issuer", response.header("X-Taskcluster-Proxy-Perm-ClientId"));
+        }
+        assertSigningAs("project/issuer");
+        List<String> lines = proxy.stderr();
+        for (String line : lines.subList(before, lines.size())) {
+            assertFalse(JAVA_TRACE.matcher(line).find(), "a trace of Java in the proxy's log: " + line);
+        }
+    }
+
     @Test
     void aCredentialsBodyOf64KiBIsStillRead() {
         try {
