@@ -74,9 +74,7 @@ class DrainIT {
             assertTrue(head.startsWith("HTTP/1.1 200 "), head);
             sigterm(proxy);
             assertEquals(3 * TRICKLE_PIECES, in.readAllBytes().length, "the whole body arrived");
-            assertEquals(0, proxy.awaitExit(Duration.ofSeconds(30)));
-            assertTrue(proxy.stderr().stream().anyMatch(l -> l.contains("stopped: every request in flight finished")),
-                    String.join("\n", proxy.stderr()));
+            assertStoppedWithNothingCut(proxy);
         }
     }
 
@@ -90,9 +88,7 @@ class DrainIT {
             // The caller takes a break: the proxy's writes wait on it for longer than a second.
             Thread.sleep(2_000); // the pace of the transfer under test
             assertEquals(LARGE - 64 * 1024, in.readAllBytes().length, "the whole body arrived");
-            assertEquals(0, proxy.awaitExit(Duration.ofSeconds(30)));
-            assertTrue(proxy.stderr().stream().anyMatch(l -> l.contains("stopped: every request in flight finished")),
-                    String.join("\n", proxy.stderr()));
+            assertStoppedWithNothingCut(proxy);
         }
     }
 
@@ -109,6 +105,12 @@ class DrainIT {
             assertTrue(log.contains("cut at the shutdown timeout: GET /queue/v1/trickle?bewit=REDACTED (in flight for "), log);
             assertTrue(log.contains("stopped: 1 request(s) still in flight at the shutdown timeout were cut"), log);
         }
+    }
+
+    private static void assertStoppedWithNothingCut(ProxyProcess proxy) throws InterruptedException {
+        assertEquals(0, proxy.awaitExit(Duration.ofSeconds(30)));
+        assertTrue(proxy.stderr().stream().anyMatch(l -> l.contains("stopped: every request in flight finished")),
+                String.join("\n", proxy.stderr()));
     }
 
     private static void sigterm(ProxyProcess proxy) throws InterruptedException {

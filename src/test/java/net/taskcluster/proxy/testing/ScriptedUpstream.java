@@ -57,7 +57,7 @@ public final class ScriptedUpstream implements AutoCloseable {
     public ScriptedUpstream(Script script) throws IOException {
         this.script = script;
         this.server = new ServerSocket(0, 100, InetAddress.getLoopbackAddress());
-        Thread.ofPlatform().daemon().name("scripted-upstream").start(this::acceptLoop);
+        acceptEach(server, "scripted-upstream", this::serve);
     }
 
     public String rootUrl() {
@@ -69,15 +69,18 @@ public final class ScriptedUpstream implements AutoCloseable {
         return List.copyOf(received);
     }
 
-    private void acceptLoop() {
-        while (!server.isClosed()) {
-            try {
-                Socket socket = server.accept();
-                Thread.ofVirtual().start(() -> serve(socket));
-            } catch (IOException e) {
-                return;
+    /** Accepts connections until the server socket closes, each served in a virtual thread of its own. */
+    static void acceptEach(ServerSocket server, String name, java.util.function.Consumer<Socket> serve) {
+        Thread.ofPlatform().daemon().name(name).start(() -> {
+            while (!server.isClosed()) {
+                try {
+                    Socket socket = server.accept();
+                    Thread.ofVirtual().start(() -> serve.accept(socket));
+                } catch (IOException e) {
+                    return;
+                }
             }
-        }
+        });
     }
 
     private void serve(Socket socket) {
