@@ -3,6 +3,7 @@ package net.taskcluster.proxy.server;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -75,12 +76,12 @@ final class Draining extends GracefulHandler {
     }
 
     /**
-     * Stops taking new requests and waits until those in flight are done, at most {@code timeout}; returns the ones
-     * still in flight then (none when all finished).
+     * Waits until the requests in flight are done ({@code drained}, the future of {@link #shutdown}), at most
+     * {@code timeout}; returns the ones still in flight then (none when all finished).
      */
-    List<String> drain(Duration timeout) throws InterruptedException {
+    List<String> await(CompletableFuture<Void> drained, Duration timeout) throws InterruptedException {
         try {
-            shutdown().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            drained.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return List.of();
         } catch (TimeoutException | ExecutionException e) {
             return inFlight.values().stream().map(InFlight::describe).sorted().toList();

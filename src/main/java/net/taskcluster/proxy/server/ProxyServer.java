@@ -7,6 +7,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
 import net.taskcluster.proxy.auth.Identity;
@@ -154,13 +155,16 @@ public final class ProxyServer {
     public List<String> stop() throws Exception {
         List<String> cut = List.of();
         if (draining != null) {
+            // First, so that a request arriving on a connection already open is refused (503) rather than taken on
+            // with the short idle timeout the connectors give every connection next.
+            CompletableFuture<Void> drained = draining.shutdown();
             for (ServerConnector connector : connectors) {
                 connector.shutdown(); // no new connections; idle ones close within the shutdown idle timeout
                 // The stop below shuts the connectors down again, which would shorten every idle timeout again.
                 connector.setShutdownIdleTimeout(-1);
             }
             draining.keepTransfersGoing(connectors.getFirst().getIdleTimeout());
-            cut = draining.drain(config.shutdownTimeout());
+            cut = draining.await(drained, config.shutdownTimeout());
         }
         server.setStopTimeout(0); // the drain is over: what is still open is closed now
         server.stop();
