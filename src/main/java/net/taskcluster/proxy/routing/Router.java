@@ -128,9 +128,10 @@ public final class Router {
     /**
      * What makes a raw request target, or a part of it, unusable, described for the caller; null when nothing does.
      * Control characters have no safe form on the wire, and an unpaired surrogate has no UTF-8 bytes at all (the
-     * server never passes one: it decodes malformed UTF-8 as U+FFFD). A {@code %} that does not start an escape of
-     * two hex digits leaves the target without one meaning (the proxy cannot escape it without changing what the
-     * caller sent, and the upstream would read it its own way), so it is refused rather than forwarded.
+     * server never passes one: its targets are ASCII, each byte outside ASCII made a percent-escape). A {@code %}
+     * that does not start an escape of two hex digits leaves the target without one meaning (the proxy cannot
+     * escape it without changing what the caller sent, and the upstream would read it its own way), so it is
+     * refused rather than forwarded.
      */
     public static String problem(String raw) {
         for (int i = 0; i < raw.length(); i++) {
