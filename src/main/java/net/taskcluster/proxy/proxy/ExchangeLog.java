@@ -40,14 +40,14 @@ final class ExchangeLog {
     }
 
     void retry(int attempt, Duration wait, String why) {
-        LOG.info("#{} retrying {} {} in {} ms: attempt {} {}", id, caller.getMethod(), Redact.bewits(target.url()),
+        LOG.info("#{} retrying {} {} in {} ms: attempt {} {}", id, Redact.escape(caller.getMethod()), Redact.forLog(target.url()),
                 wait.toMillis(), attempt, why);
     }
 
     /** @param streamedBecause why a body with a length streamed once (null when there is nothing to say) */
     void done(String outcome, int attempts, String streamedBecause) {
-        LOG.info("#{} {} {} -> {} {} in {} ms after {} attempt{}{}", id, caller.getMethod(),
-                Redact.bewits(caller.getHttpURI().getPathQuery()), Redact.bewits(target.url()), outcome,
+        LOG.info("#{} {} {} -> {} {} in {} ms after {} attempt{}{}", id, Redact.escape(caller.getMethod()),
+                Redact.forLog(caller.getHttpURI().getPathQuery()), Redact.forLog(target.url()), outcome,
                 clock.millis() - startMillis, attempts, attempts == 1 ? "" : "s",
                 streamedBecause == null ? "" : "; body streamed once, not retried: " + streamedBecause);
     }

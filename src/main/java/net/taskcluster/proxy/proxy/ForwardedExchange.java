@@ -1,6 +1,5 @@
 package net.taskcluster.proxy.proxy;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
@@ -103,7 +102,7 @@ final class ForwardedExchange {
         String method = caller.getMethod();
         org.eclipse.jetty.client.Request request;
         try {
-            request = forwarding.client().newRequest(URI.create(target.url()));
+            request = target.newRequest(forwarding.client());
         } catch (IllegalArgumentException e) {
             proxyToClientError(proxyIdentity, HttpStatus.BAD_REQUEST_400,
                     "cannot forward to " + Redact.bewits(target.url()) + ": not a valid URL");

@@ -74,8 +74,8 @@ final class UpstreamAnswer implements org.eclipse.jetty.client.Response.Listener
         if (!passingOn) {
             return;
         }
-        int status = answer.getStatus();
-        exchange.response().write(true, BufferUtil.EMPTY_BUFFER, Callback.from(() -> exchange.proxyToClientResponseEnd(status),
+        // The status the caller got: FittingHead may have replaced an answer whose head was too large.
+        exchange.response().write(true, BufferUtil.EMPTY_BUFFER, Callback.from(() -> exchange.proxyToClientResponseEnd(exchange.response().getStatus()),
                 x -> exchange.callerGone("caller gone after " + exchange.log().answerBytes() + " bytes of the answer", x)));
     }
 

@@ -55,7 +55,8 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
                 ? new Route.BadRequest("CONNECT is not supported: this is not a forward proxy")
                 : router.route(uri.getPath(), uri.getQuery());
         if (route instanceof Route.Proxied proxied) {
-            forwarder.forward(ids.incrementAndGet(), request, response, callback, proxied.target());
+            forwarder.forward(ids.incrementAndGet(), request, new FittingHead(request, response, identity), callback,
+                    proxied.target());
             return true;
         }
         identity.addTo(response.getHeaders());
@@ -85,7 +86,7 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
     }
 
     private void log(long id, Request request, String outcome, long startMillis) {
-        LOG.info("#{} {} {} {} in {} ms", id, request.getMethod(), Redact.bewits(request.getHttpURI().getPathQuery()),
+        LOG.info("#{} {} {} {} in {} ms", id, Redact.escape(request.getMethod()), Redact.forLog(request.getHttpURI().getPathQuery()),
                 outcome, clock.millis() - startMillis);
     }
 
@@ -94,7 +95,7 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
         Certificate certificate = identity.identity().credentials().certificate();
         if (certificate != null && certificate.expiry() < clock.millis() && warnedExpired.getAndSet(identity) != identity) {
             LOG.warn("signing with an expired certificate: client id {} expired at {}",
-                    identity.identity().credentials().clientId(), certificate.expiresAt());
+                    Redact.escape(identity.identity().credentials().clientId()), certificate.expiresAt());
         }
     }
 }

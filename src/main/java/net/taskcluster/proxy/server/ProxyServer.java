@@ -7,6 +7,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
 import net.taskcluster.proxy.auth.Identity;
@@ -17,6 +18,7 @@ import net.taskcluster.proxy.peer.PeerCheck;
 import net.taskcluster.proxy.peer.PeerCheckedConnector;
 import net.taskcluster.proxy.peer.SystemUsers;
 import net.taskcluster.proxy.proxy.BodyBudget;
+import net.taskcluster.proxy.proxy.AnswerHead;
 import net.taskcluster.proxy.proxy.Forwarder;
 import net.taskcluster.proxy.proxy.RetryPolicy;
 import net.taskcluster.proxy.proxy.TaskScopes;
@@ -29,7 +31,6 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -56,6 +57,7 @@ public final class ProxyServer {
     private final RetryPolicy retryPolicy;
     private final List<ServerConnector> connectors = new ArrayList<>();
     private Forwarder forwarder;
+    private Draining draining;
 
     public ProxyServer(Config config) {
         this.config = config;
@@ -74,7 +76,6 @@ public final class ProxyServer {
         this.client = Forwarder.newHttpClient(config.connectTimeout(), threads, scheduler);
         this.retryPolicy = new RetryPolicy(config.retryBudget(), CLOCK);
         server.addBean(client);
-        server.setStopTimeout(config.shutdownTimeout().toMillis());
         server.setStopAtShutdown(false);
     }
 
@@ -104,7 +105,8 @@ public final class ProxyServer {
         IdentityStore identities = new IdentityStore(Identity.of(config.credentials(), scopes), Version.CURRENT);
         forwarder = new Forwarder(client, new RequestSigner(clock), retryPolicy, config.idleTimeout(),
                 config.maxBufferedBody(), BodyBudget.ofThisHeap(), server.getScheduler(), clock, identities::current);
-        server.setHandler(new GracefulHandler(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock)));
+        draining = new Draining(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock));
+        server.setHandler(draining);
         server.setErrorHandler(new PlainErrorHandler(identities));
 
         ServerConnector main = connector(config.bindAddress(), config.port(), peerCheck);
@@ -136,6 +138,7 @@ public final class ProxyServer {
         // The raw target is the route: //, %2F and %252F must arrive untouched.
         http.setUriCompliance(UriCompliance.UNSAFE);
         http.setRequestHeaderSize(MAX_REQUEST_HEAD);
+        http.setResponseHeaderSize(AnswerHead.MAX);
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         http.setSendDateHeader(false);
@@ -154,15 +157,27 @@ public final class ProxyServer {
         return connector;
     }
 
-    /** Stops accepting, lets requests in flight finish within the shutdown timeout, then stops. */
-    public void stop() throws Exception {
-        try {
-            server.stop();
-        } finally {
-            if (forwarder != null) {
-                forwarder.close();
+    /**
+     * Stops accepting, lets requests in flight finish within the shutdown timeout, then stops, cutting those still
+     * in flight; returns them (method and target, as a log line names them), none when every request finished.
+     */
+    public List<String> stop() throws Exception {
+        List<String> cut = List.of();
+        if (draining != null) {
+            // First, so that a request arriving on a connection already open is refused (503) rather than taken on
+            // with the short idle timeout the connectors give every connection next.
+            CompletableFuture<Void> drained = draining.shutdown();
+            for (ServerConnector connector : connectors) {
+                connector.shutdown(); // no new connections; idle ones close within the shutdown idle timeout
+                // The stop below shuts the connectors down again, which would shorten every idle timeout again.
+                connector.setShutdownIdleTimeout(-1);
             }
+            draining.keepTransfersGoing(connectors.getFirst().getIdleTimeout());
+            cut = draining.await(drained, config.shutdownTimeout());
         }
+        server.setStopTimeout(0); // the drain is over: what is still open is closed now
+        server.stop();
+        return cut;
     }
 
     public void join() throws InterruptedException {

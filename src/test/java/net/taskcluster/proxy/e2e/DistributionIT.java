@@ -19,13 +19,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The distribution archive stands alone: unpacked on a machine path with no java on the PATH and no JAVA_HOME, it
- * runs, says its version and revision, and proxies.
+ * The distribution archive stands alone: unpacked on a machine with no java on the PATH and no JAVA_HOME, in a
+ * directory whose path has a space in it, it runs, says its version and revision, and proxies.
  */
 class DistributionIT extends WithFakeDeployment {
 
     @Test
-    void theArchiveRunsWithoutAnInstalledJava(@TempDir Path unpacked, @TempDir Path tools) throws Exception {
+    void theArchiveRunsWithoutAnInstalledJavaFromAPathWithASpace(@TempDir Path temporary, @TempDir Path tools) throws Exception {
+        // The launcher once split the AOT cache's path on the space, and the JVM refused to start.
+        Path unpacked = Files.createDirectory(temporary.resolve("task dir"));
         Path archive = Path.of("target", "taskcluster-proxy-" + Version.CURRENT.version() + "-linux-x64.tar.gz");
         assertTrue(Files.isRegularFile(archive), "the build made " + archive);
         System.out.printf("distribution archive: %s, %.1f MiB%n", archive.getFileName(), Files.size(archive) / 1048576.0);
