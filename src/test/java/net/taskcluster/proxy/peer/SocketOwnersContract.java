@@ -17,45 +17,62 @@ import java.util.Optional;
 import net.taskcluster.proxy.peer.SocketOwners.Connection;
 import net.taskcluster.proxy.peer.SocketOwners.Owner;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * What every way of finding a connection's owner must do, on real connections made here (this JVM's own sockets):
  * find the caller's established socket by all four addresses, and let no other row of its port answer for it.
+ * Each case runs over IPv4 sockets, IPv6 sockets, and IPv6 sockets talking IPv4 (the kernel has them as
+ * ::ffff:127.0.0.1 at both ends, Java shows 127.0.0.1), as a dual-stack listener gets them.
  */
 abstract class SocketOwnersContract {
-    /** The implementation under test. */
-    abstract SocketOwners sockets() throws IOException;
-
     private static final int SELF = SystemUsers.currentUid();
     private static final int TIME_WAIT = 6;
+
+    /** The implementation under test. */
+    abstract SocketOwners sockets() throws IOException;
 
     static Connection seenBy(Socket accepted) {
         return new Connection((InetSocketAddress) accepted.getRemoteSocketAddress(),
                 (InetSocketAddress) accepted.getLocalSocketAddress());
     }
 
-    @Test
-    void theOwnerOfAnEstablishedConnectionIsUs() throws Exception {
+    private static ServerSocket listener(String family, String address) throws IOException {
+        return ServerSocketChannel.open(StandardProtocolFamily.valueOf(family))
+                .bind(new InetSocketAddress(InetAddress.getByName(address), 0)).socket();
+    }
+
+    private static Socket socket(String family) throws IOException {
+        Socket socket = SocketChannel.open(StandardProtocolFamily.valueOf(family)).socket();
+        socket.setReuseAddress(true);
+        return socket;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"INET, 127.0.0.1", "INET6, ::1", "INET6, 127.0.0.1"})
+    void theOwnerOfAnEstablishedConnectionIsUs(String family, String address) throws Exception {
         SocketOwners sockets = sockets();
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
-                Socket client = new Socket(server.getInetAddress(), server.getLocalPort());
-                Socket accepted = server.accept()) {
-            assertEquals(Optional.of(new Owner(SELF, Owner.ESTABLISHED)), sockets.ownerOf(seenBy(accepted)));
-            Connection reversed = new Connection(seenBy(accepted).local(), seenBy(accepted).peer());
-            assertEquals(Optional.of(new Owner(SELF, Owner.ESTABLISHED)), sockets.ownerOf(reversed),
-                    "the proxy's own end, looked up the other way round");
+        try (ServerSocket server = listener(family, address); Socket client = socket(family)) {
+            client.connect(server.getLocalSocketAddress());
+            try (Socket accepted = server.accept()) {
+                assertEquals(address, seenBy(accepted).peer().getAddress().getHostAddress().replace("0:0:0:0:0:0:0:1", "::1"));
+                assertEquals(Optional.of(new Owner(SELF, Owner.ESTABLISHED)), sockets.ownerOf(seenBy(accepted)));
+                Connection reversed = new Connection(seenBy(accepted).local(), seenBy(accepted).peer());
+                assertEquals(Optional.of(new Owner(SELF, Owner.ESTABLISHED)), sockets.ownerOf(reversed),
+                        "the proxy's own end, looked up the other way round");
+            }
         }
     }
 
-    @Test
-    void aTimeWaitRowOnTheSamePortDoesNotAnswerForTheConnection() throws Exception {
+    @ParameterizedTest
+    @CsvSource({"INET, 127.0.0.1", "INET6, ::1", "INET6, 127.0.0.1"})
+    void aTimeWaitRowOnTheSamePortDoesNotAnswerForTheConnection(String family, String address) throws Exception {
         SocketOwners sockets = sockets();
-        InetAddress loopback = InetAddress.getByName("127.0.0.1");
-        try (ServerSocket decoy = new ServerSocket(0, 50, loopback); ServerSocket proxy = new ServerSocket(0, 50, loopback)) {
+        try (ServerSocket decoy = listener(family, address); ServerSocket proxy = listener(family, address)) {
             // A connection from port P that we close first: TIME_WAIT on our side, shown with uid 0.
-            Socket first = new Socket();
-            first.setReuseAddress(true);
-            first.bind(new InetSocketAddress(loopback, 0));
+            Socket first = socket(family);
+            first.bind(new InetSocketAddress(InetAddress.getByName(address), 0));
             InetSocketAddress port = (InetSocketAddress) first.getLocalSocketAddress();
             first.connect(decoy.getLocalSocketAddress());
             Socket otherEnd = decoy.accept();
@@ -66,8 +83,7 @@ abstract class SocketOwnersContract {
 
             Connection toProxy = new Connection(port, (InetSocketAddress) proxy.getLocalSocketAddress());
             assertEquals(Optional.empty(), sockets.ownerOf(toProxy), "only a TIME_WAIT row of another connection on P");
-            try (Socket second = new Socket()) {
-                second.setReuseAddress(true);
+            try (Socket second = socket(family)) {
                 second.bind(port);
                 second.connect(proxy.getLocalSocketAddress());
                 try (Socket accepted = proxy.accept()) {
@@ -75,33 +91,6 @@ abstract class SocketOwnersContract {
                     assertEquals(Optional.of(new Owner(SELF, Owner.ESTABLISHED)), sockets.ownerOf(toProxy));
                     assertEquals(TIME_WAIT, sockets.ownerOf(leftover).orElseThrow().state(), "and the old row is still there");
                 }
-            }
-        }
-    }
-
-    @Test
-    void ipv6() throws Exception {
-        SocketOwners sockets = sockets();
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("::1"));
-                Socket client = new Socket(server.getInetAddress(), server.getLocalPort());
-                Socket accepted = server.accept()) {
-            assertEquals(Optional.of(new Owner(SELF, Owner.ESTABLISHED)), sockets.ownerOf(seenBy(accepted)));
-        }
-    }
-
-    @Test
-    void ipv4MappedOnADualStackListener() throws Exception {
-        SocketOwners sockets = sockets();
-        // Both ends IPv6 sockets talking IPv4: the kernel has them as ::ffff:127.0.0.1, Java shows 127.0.0.1.
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.INET6).bind(new InetSocketAddress(0));
-                SocketChannel client = SocketChannel.open(StandardProtocolFamily.INET6)) {
-            int port = ((InetSocketAddress) server.getLocalAddress()).getPort();
-            client.connect(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port));
-            try (SocketChannel accepted = server.accept()) {
-                Connection connection = new Connection((InetSocketAddress) accepted.getRemoteAddress(),
-                        (InetSocketAddress) accepted.getLocalAddress());
-                assertEquals("127.0.0.1", connection.peer().getAddress().getHostAddress());
-                assertEquals(Optional.of(new Owner(SELF, Owner.ESTABLISHED)), sockets.ownerOf(connection));
             }
         }
     }
