@@ -85,7 +85,7 @@ final class NetlinkSockDiag implements SocketOwners {
         try (ServerSocketChannel server = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
                 SocketChannel client = SocketChannel.open(server.getLocalAddress());
                 SocketChannel accepted = server.accept()) {
-            Connection own = new Connection((InetSocketAddress) accepted.getRemoteAddress(),
+            Connection own = new Connection((InetSocketAddress) client.getLocalAddress(),
                     (InetSocketAddress) accepted.getLocalAddress());
             Optional<Owner> owner = lookup.ownerOf(own);
             if (owner.isEmpty() || !owner.get().established() || owner.get().uid() != SystemUsers.currentUid()) {
@@ -228,6 +228,7 @@ final class NetlinkSockDiag implements SocketOwners {
         return mapped;
     }
 
+    @SuppressWarnings("restricted") // native access is enabled in jvm.args; without it the JVM only warns
     private static MethodHandle function(String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = LINKER.defaultLookup().find(name).orElseThrow(() -> new UnsatisfiedLinkError(name));
         return LINKER.downcallHandle(symbol, descriptor, Linker.Option.captureCallState("errno"));
