@@ -2,26 +2,29 @@ package net.taskcluster.proxy.peer;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.OptionalInt;
+import java.util.Optional;
+import net.taskcluster.proxy.peer.SocketOwners.Connection;
+import net.taskcluster.proxy.peer.SocketOwners.Owner;
 
 /**
- * Who may connect (--allowed-user, --allowed-network): a peer whose socket belongs to root or to the allowed user;
- * or, only when its socket cannot be seen at all (it lives in another network namespace, a container's), a peer
- * whose address is in the allowed network. A socket seen with the wrong owner is refused even inside the network.
+ * Who may connect (--allowed-user, --allowed-network): a peer whose socket for this very connection is established
+ * and belongs to root or to the allowed user; or, only when that socket cannot be seen at all (it lives in another
+ * network namespace, a container's), a peer whose address is in the allowed network. A socket seen with the wrong
+ * owner, or in another state than ESTABLISHED, is refused even inside the network.
  */
 public final class PeerCheck {
     private final String allowedUser;
     private final int allowedUid;
     private final Cidr allowedNetwork;
     private final int ownUid;
-    private final ProcNetTcp sockets;
+    private final SocketOwners sockets;
 
     /** @param allowedNetwork may be null */
     public PeerCheck(String allowedUser, int allowedUid, Cidr allowedNetwork, int ownUid) {
-        this(allowedUser, allowedUid, allowedNetwork, ownUid, new ProcNetTcp());
+        this(allowedUser, allowedUid, allowedNetwork, ownUid, SocketOwners.ofThisKernel());
     }
 
-    PeerCheck(String allowedUser, int allowedUid, Cidr allowedNetwork, int ownUid, ProcNetTcp sockets) {
+    PeerCheck(String allowedUser, int allowedUid, Cidr allowedNetwork, int ownUid, SocketOwners sockets) {
         this.allowedUser = allowedUser;
         this.allowedUid = allowedUid;
         this.allowedNetwork = allowedNetwork;
@@ -32,15 +35,20 @@ public final class PeerCheck {
     /** What was decided about a peer: admitted or not, and why (for the log). */
     public record Decision(boolean admitted, String reason) {}
 
-    public Decision check(InetSocketAddress peer) {
-        OptionalInt owner;
+    public Decision check(Connection connection) {
+        InetSocketAddress peer = connection.peer();
+        Optional<Owner> owner;
         try {
-            owner = sockets.ownerOf(peer);
+            owner = sockets.ownerOf(connection);
         } catch (IOException e) {
             return new Decision(false, "cannot read the socket tables to check " + describe(peer) + ": " + e.getMessage());
         }
         if (owner.isPresent()) {
-            int uid = owner.getAsInt();
+            int uid = owner.get().uid();
+            if (!owner.get().established()) {
+                return new Decision(false, "unauthorized connection from " + describe(peer) + ": its socket is "
+                        + owner.get().stateName() + ", not ESTABLISHED");
+            }
             return uid == 0 || uid == allowedUid
                     ? new Decision(true, "UID " + uid)
                     : new Decision(false, "unauthorized connection from UID " + uid + " at " + describe(peer)
@@ -55,12 +63,13 @@ public final class PeerCheck {
 
     /**
      * Whether a peer may replace the credentials: only root and the proxy's own user (the launcher), never the
-     * task's user. The original lets any admitted peer do it.
+     * task's user, and only from an established socket of this connection. The original lets any admitted peer.
      */
-    public boolean mayUpdateCredentials(InetSocketAddress peer) {
+    public boolean mayUpdateCredentials(Connection connection) {
         try {
-            OptionalInt owner = sockets.ownerOf(peer);
-            return owner.isPresent() && (owner.getAsInt() == 0 || owner.getAsInt() == ownUid);
+            Optional<Owner> owner = sockets.ownerOf(connection);
+            return owner.isPresent() && owner.get().established()
+                    && (owner.get().uid() == 0 || owner.get().uid() == ownUid);
         } catch (IOException e) {
             return false;
         }

@@ -40,8 +40,8 @@ public final class PeerCheckedConnector extends ServerConnector {
 
     private void admitOrClose(SocketChannel channel) {
         try {
-            InetSocketAddress peer = (InetSocketAddress) channel.getRemoteAddress();
-            PeerCheck.Decision decision = check.check(peer);
+            PeerCheck.Decision decision = check.check(new SocketOwners.Connection(
+                    (InetSocketAddress) channel.getRemoteAddress(), (InetSocketAddress) channel.getLocalAddress()));
             if (decision.admitted()) {
                 // What ServerConnector does with an accepted channel.
                 channel.configureBlocking(false);

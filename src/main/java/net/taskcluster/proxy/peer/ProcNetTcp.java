@@ -14,19 +14,21 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalInt;
+import java.util.Optional;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Who owns a TCP socket of this network namespace, from the kernel's tables {@code /proc/net/tcp} and
- * {@code /proc/net/tcp6}: the line whose local address is the socket's address, and its uid column.
+ * {@code /proc/net/tcp6}: the line whose local and remote addresses are the caller's socket's, and its state and
+ * uid columns. Used only where the kernel's sock_diag lookup is unavailable ({@link NetlinkSockDiag}).
  *
  * <p>Reading a table costs the kernel a walk of every socket on the machine (tens of milliseconds with tens of
  * thousands of sockets), so lookups are batched: while one thread reads, the lookups that arrive queue up, and
- * the next read answers all of them at once. A read stops as soon as everything it looks for is found.
+ * the next read answers all of them at once. A read stops as soon as every connection it looks for is found
+ * established.
  */
-public final class ProcNetTcp {
+final class ProcNetTcp implements SocketOwners {
     private static final Path TCP = Path.of("/proc/net/tcp");
     private static final Path TCP6 = Path.of("/proc/net/tcp6");
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
@@ -38,7 +40,7 @@ public final class ProcNetTcp {
     private final List<Lookup> queue = new ArrayList<>(); // guarded by lock
     private boolean reading; // guarded by lock
 
-    public ProcNetTcp() {
+    ProcNetTcp() {
         this(TCP, TCP6);
     }
 
@@ -48,12 +50,12 @@ public final class ProcNetTcp {
     }
 
     /**
-     * The uid owning the socket whose local address is {@code socket}, or empty when no such socket is visible
-     * here (it lives in another network namespace, or is gone). IPv4 sockets are also looked for in tcp6, where a
-     * dual-stack socket shows them as {@code ::ffff:a.b.c.d}.
+     * {@inheritDoc} IPv4 connections are also looked for in tcp6, where a dual-stack socket shows both ends as
+     * {@code ::ffff:a.b.c.d}.
      */
-    public OptionalInt ownerOf(InetSocketAddress socket) throws IOException {
-        Lookup mine = new Lookup(socket);
+    @Override
+    public Optional<Owner> ownerOf(Connection connection) throws IOException {
+        Lookup mine = new Lookup(connection);
         List<Lookup> batch;
         lock.lock();
         try {
@@ -94,8 +96,8 @@ public final class ProcNetTcp {
     private void resolve(List<Lookup> batch) throws IOException {
         Map<String, List<Lookup>> v4 = new HashMap<>();
         for (Lookup lookup : batch) {
-            if (lookup.socket.getAddress() instanceof Inet4Address) {
-                v4.computeIfAbsent(hex(lookup.socket.getAddress(), lookup.socket.getPort()), k -> new ArrayList<>()).add(lookup);
+            if (lookup.ipv4()) {
+                v4.computeIfAbsent(lookup.key(false), k -> new ArrayList<>()).add(lookup);
             }
         }
         if (!v4.isEmpty()) {
@@ -103,10 +105,8 @@ public final class ProcNetTcp {
         }
         Map<String, List<Lookup>> v6 = new HashMap<>();
         for (Lookup lookup : batch) {
-            if (lookup.uid < 0) {
-                InetAddress address = lookup.socket.getAddress();
-                address = address instanceof Inet4Address ? mapped(address) : address;
-                v6.computeIfAbsent(hex(address, lookup.socket.getPort()), k -> new ArrayList<>()).add(lookup);
+            if (lookup.owner == null || !lookup.owner.established()) {
+                v6.computeIfAbsent(lookup.key(true), k -> new ArrayList<>()).add(lookup);
             }
         }
         if (!v6.isEmpty()) {
@@ -115,7 +115,8 @@ public final class ProcNetTcp {
     }
 
     // Each line: "  sl: local rem st tx:rx tr:when retrnsmt uid timeout inode ...". Reads until every wanted
-    // local address is found (the kernel produces the table as it is read, so stopping early saves its work).
+    // connection is found established (the kernel produces the table as it is read, so stopping early saves its
+    // work); a connection found in another state is kept looking for, in case its established row comes later.
     private static void scan(Path table, Map<String, List<Lookup>> wanted) throws IOException {
         int left = wanted.size();
         try (FileChannel channel = FileChannel.open(table)) {
@@ -143,36 +144,52 @@ public final class ProcNetTcp {
         }
     }
 
-    /** Resolves the lookups wanting this line's local address; returns 1 if it was wanted, else 0. */
+    /**
+     * Gives this line's owner to the lookups wanting its local and remote addresses; returns 1 if that settles
+     * them (the line is ESTABLISHED), else 0.
+     */
     private static int match(byte[] line, int start, int end, Map<String, List<Lookup>> wanted) throws IOException {
         int colon = indexOf(line, start, end, (byte) ':');
         int localStart = colon + 2;
         int localEnd = indexOf(line, localStart, end, (byte) ' ');
-        if (colon < 0 || localEnd < 0) {
+        int remoteEnd = localEnd < 0 ? -1 : indexOf(line, localEnd + 1, end, (byte) ' ');
+        if (colon < 0 || remoteEnd < 0) {
             throw new IOException("unexpected line in the socket table");
         }
-        List<Lookup> lookups = wanted.remove(new String(line, localStart, localEnd - localStart, StandardCharsets.US_ASCII));
+        String addresses = new String(line, localStart, remoteEnd - localStart, StandardCharsets.US_ASCII);
+        List<Lookup> lookups = wanted.get(addresses);
         if (lookups == null) {
             return 0;
         }
-        // After the local address: rem_address, st, tx:rx queue, tr:tm->when, retrnsmt, then uid.
-        int position = localEnd;
-        for (int field = 0; field < 5; field++) {
+        // After the remote address: st (hex), tx:rx queue, tr:tm->when, retrnsmt, then uid (decimal).
+        int state = number(line, remoteEnd + 1, end, 16);
+        int position = remoteEnd;
+        for (int field = 0; field < 4; field++) {
             position = skipField(line, position, end);
         }
-        int uid = 0;
+        Owner owner = new Owner(number(line, position, end, 10), state);
+        for (Lookup lookup : lookups) {
+            if (lookup.owner == null || owner.established()) {
+                lookup.owner = owner;
+            }
+        }
+        if (!owner.established()) {
+            return 0;
+        }
+        wanted.remove(addresses);
+        return 1;
+    }
+
+    private static int number(byte[] line, int position, int end, int radix) throws IOException {
+        int value = 0;
         int digits = 0;
-        while (position < end && line[position] >= '0' && line[position] <= '9') {
-            uid = uid * 10 + (line[position++] - '0');
-            digits++;
+        for (; position < end && Character.digit(line[position], radix) >= 0; position++, digits++) {
+            value = value * radix + Character.digit(line[position], radix);
         }
         if (digits == 0) {
             throw new IOException("unexpected line in the socket table");
         }
-        for (Lookup lookup : lookups) {
-            lookup.uid = uid;
-        }
-        return 1;
+        return value;
     }
 
     private static int skipField(byte[] line, int position, int end) {
@@ -216,6 +233,11 @@ public final class ProcNetTcp {
         return out.toString();
     }
 
+    private static String hex(InetSocketAddress socket, boolean tcp6) {
+        InetAddress address = socket.getAddress();
+        return hex(tcp6 && address instanceof Inet4Address ? mapped(address) : address, socket.getPort());
+    }
+
     private static InetAddress mapped(InetAddress ipv4) {
         byte[] v6 = new byte[16];
         v6[10] = (byte) 0xff;
@@ -228,22 +250,32 @@ public final class ProcNetTcp {
         }
     }
 
-    /** One socket being looked up; its fields are published by the lock once it is queued. */
+    /** One connection being looked up; its fields are published by the lock once it is queued. */
     private static final class Lookup {
-        final InetSocketAddress socket;
-        int uid = -1;
+        final Connection connection;
+        Owner owner;
         IOException failure;
         boolean done;
 
-        Lookup(InetSocketAddress socket) {
-            this.socket = socket;
+        Lookup(Connection connection) {
+            this.connection = connection;
         }
 
-        OptionalInt result() throws IOException {
+        boolean ipv4() {
+            return connection.peer().getAddress() instanceof Inet4Address
+                    && connection.local().getAddress() instanceof Inet4Address;
+        }
+
+        /** The caller's socket's local and remote addresses as a table line shows them, in tcp6 or in tcp. */
+        String key(boolean tcp6) {
+            return hex(connection.peer(), tcp6) + " " + hex(connection.local(), tcp6);
+        }
+
+        Optional<Owner> result() throws IOException {
             if (failure != null) {
                 throw failure;
             }
-            return uid < 0 ? OptionalInt.empty() : OptionalInt.of(uid);
+            return Optional.ofNullable(owner);
         }
     }
 }

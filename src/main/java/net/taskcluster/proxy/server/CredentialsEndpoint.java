@@ -8,6 +8,7 @@ import net.taskcluster.proxy.auth.InvalidCredentialsException;
 import net.taskcluster.proxy.json.Json;
 import net.taskcluster.proxy.json.JsonSyntaxException;
 import net.taskcluster.proxy.peer.PeerCheck;
+import net.taskcluster.proxy.peer.SocketOwners;
 import net.taskcluster.proxy.proxy.PlainText;
 import net.taskcluster.proxy.proxy.ProxyIdentity;
 import net.taskcluster.proxy.proxy.Redact;
@@ -45,8 +46,9 @@ final class CredentialsEndpoint {
             response.write(true, null, callback);
             return;
         }
-        if (peerCheck != null
-                && !peerCheck.mayUpdateCredentials((InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress())) {
+        if (peerCheck != null && !peerCheck.mayUpdateCredentials(new SocketOwners.Connection(
+                (InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress(),
+                (InetSocketAddress) request.getConnectionMetaData().getLocalSocketAddress()))) {
             PlainText.write(response, callback, HttpStatus.FORBIDDEN_403,
                     "taskcluster-proxy: only the proxy's own user and root may update the credentials");
             return;

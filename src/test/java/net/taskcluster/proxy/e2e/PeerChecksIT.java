@@ -7,12 +7,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import net.taskcluster.proxy.testing.Privileged;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
@@ -29,6 +36,7 @@ class PeerChecksIT extends WithFakeDeployment {
     private static final int NOBODY = 65534;
     private static final int DAEMON = 1;
     private static final String PATH = "/api/auth/v1/scopes/current";
+    private static final Path ATTACKER = Path.of("src/test/python/peer-attack.py").toAbsolutePath();
 
     @BeforeEach
     void requirements() {
@@ -137,6 +145,110 @@ class PeerChecksIT extends WithFakeDeployment {
                 assertEquals(200, RawResponse.withBody(port, "PUT", "/credentials", update).status());
                 inside.awaitLine(l -> l.contains("credentials updated: client id project/issuer"), Duration.ofSeconds(5));
             }
+        }
+    }
+
+    // The attack of issue 9: another user leaves a row for its source port that is not the connection (TIME_WAIT
+    // and orphaned FIN_WAIT rows show uid 0), then connects to the proxy from that port and sends at once. The
+    // proxy must decide on the connection's own socket: every try is closed without an HTTP byte.
+
+    private static final int TRIES = 40;
+    private static final List<String> DECOYS = List.of("time-wait", "fin-wait", "close-wait");
+    private static final String ATTACK_REQUEST = "GET " + PATH + " HTTP/1.1\r\nHost: taskcluster\r\nConnection: close\r\n\r\n";
+
+    @Test
+    void rowsLeftOnTheCallersPortDoNotAnswerForItOnAnIpv4Listener() throws Exception {
+        try (ProxyProcess proxy = proxy().args("--allowed-user", "nobody").start()) {
+            assertAllRefused(proxy.awaitListening().get(0), "127.0.0.1", List.of("127.0.0.1"), DECOYS);
+        }
+    }
+
+    @Test
+    void rowsLeftOnTheCallersPortDoNotAnswerForItOnAnIpv6Listener() throws Exception {
+        try (ProxyProcess proxy = proxy().args("--ip-address", "::1", "--allowed-user", "nobody").start()) {
+            assertAllRefused(proxy.awaitListening().get(0), "::1", List.of("::1"), DECOYS);
+        }
+    }
+
+    @Test
+    void rowsLeftOnTheCallersPortDoNotAnswerForItOnADualStackListener() throws Exception {
+        try (ProxyProcess proxy = proxy().allInterfaces().args("--allowed-user", "nobody").start()) {
+            // IPv4, IPv4 from an IPv6 socket (::ffff:127.0.0.1 at both ends), and IPv6.
+            assertAllRefused(proxy.awaitListening().get(0), null, List.of("127.0.0.1", "::ffff:127.0.0.1", "::1"), DECOYS);
+        }
+    }
+
+    /**
+     * Inside --allowed-network, a caller whose socket is not found is admitted. So the caller's own socket must
+     * be found however it looks: shut for writing right after the request (FIN_WAIT, not ESTABLISHED: refused,
+     * not "invisible"), or bound to a device (which the kernel's exact lookup does not match without it).
+     */
+    @Test
+    void aVisibleCallerInsideTheAllowedNetworkIsNeverTakenForAnInvisibleOne() throws Exception {
+        try (ProxyProcess proxy = proxy().allInterfaces().args("--allowed-user", "nobody", "--allowed-network", "127.0.0.0/8").start()) {
+            assertAllRefused(proxy.awaitListening().get(0), null, List.of("127.0.0.1", "::ffff:127.0.0.1"),
+                    List.of("half-close", "bound-device", "time-wait"));
+        }
+    }
+
+    @Test
+    void theTasksUserCannotPassAsRootToUpdateTheCredentials() throws Exception {
+        try (ProxyProcess proxy = proxy().allInterfaces().args("--allowed-user", "nobody").start()) {
+            int port = proxy.awaitListening().get(0);
+            // Invalid credentials: past the check they would get a 400, so only a 403 means refused by it.
+            String put = "PUT /credentials HTTP/1.1\r\nHost: taskcluster\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+            for (String source : List.of("127.0.0.1", "::ffff:127.0.0.1", "::1")) {
+                for (String decoy : List.of("time-wait", "fin-wait")) {
+                    Map<String, Object> byTheTask = attack(NOBODY, decoy, source, port, source, put);
+                    assertEquals(Map.of("403", TRIES), byTheTask.get("statuses"), decoy + " from " + source + ": " + byTheTask);
+                    Map<String, Object> byAnother = attack(DAEMON, decoy, source, port, source, put);
+                    assertEquals(TRIES, byAnother.get("refused"), decoy + " from " + source + ": " + byAnother);
+                }
+            }
+            assertEquals(400, RawResponse.withBody(port, "PUT", "/credentials", "{}").status(),
+                    "root (the launcher) gets past the check, to have its bad body refused");
+        }
+    }
+
+    /**
+     * Runs the attacker as daemon, from each source address in each mode, to {@code host} (or to the source address
+     * when null), and checks that every try was refused and every decoy row was there.
+     */
+    private static void assertAllRefused(int port, String host, List<String> sources, List<String> modes) throws IOException {
+        List<String> failures = new ArrayList<>();
+        for (String source : sources) {
+            for (String mode : modes) {
+                Map<String, Object> outcome = attack(DAEMON, mode, host == null ? source : host, port, source, ATTACK_REQUEST);
+                boolean decoy = DECOYS.contains(mode);
+                if (!outcome.get("refused").equals(TRIES) || (decoy && !outcome.get("decoys_seen").equals(TRIES))) {
+                    failures.add(mode + " from " + source + ": " + outcome);
+                }
+            }
+        }
+        assertTrue(failures.isEmpty(), String.join("\n", failures));
+    }
+
+    /** The attacker program run as {@code uid}; prints and returns its outcome. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> attack(int uid, String mode, String host, int port, String source, String request)
+            throws IOException {
+        Path python = Path.of("/usr/bin/python3"); // a system python: a user's (pyenv) may not run as another user
+        Privileged.skipUnless(Files.isExecutable(python), "no /usr/bin/python3 to run the attacker as another user");
+        Path requestFile = Files.createTempFile("peer-attack", ".http");
+        try {
+            Files.writeString(requestFile, request, StandardCharsets.US_ASCII);
+            Files.setPosixFilePermissions(requestFile, PosixFilePermissions.fromString("rw-r--r--"));
+            Privileged.Result result = Privileged.run(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
+                    "--", python.toString(), ATTACKER.toString(), mode, host, String.valueOf(port), String.valueOf(TRIES),
+                    source, requestFile.toString()));
+            assertEquals(0, result.exitCode(), result.stdout());
+            Map<String, Object> outcome = JSON.std.mapFrom(result.stdout());
+            System.out.printf("peer attack %s to [%s]:%d from %s as uid %d: %s refusals out of %d tries, answers %s,"
+                    + " decoy rows seen %s (uids %s), errors %s%n", mode, host, port, source, uid, outcome.get("refused"),
+                    TRIES, outcome.get("statuses"), outcome.get("decoys_seen"), outcome.get("decoy_uids"), outcome.get("errors"));
+            return outcome;
+        } finally {
+            Files.delete(requestFile);
         }
     }
 
