@@ -24,9 +24,13 @@ public final class BodyBudget {
         return new BodyBudget(forHeap(Runtime.getRuntime().maxMemory()));
     }
 
-    /** The budget for a heap of this many bytes. */
+    /**
+     * The budget for a heap of this many bytes. The JVM reports a little less than -Xmx (one survivor space is not
+     * counted), so the heap is taken in whole MiB, rounded up: -Xmx32m gives 8 MiB.
+     */
     public static long forHeap(long maxHeap) {
-        return maxHeap / HEAP_SHARE;
+        long mib = (maxHeap + (1 << 20) - 1) >> 20;
+        return (mib << 20) / HEAP_SHARE;
     }
 
     public long capacity() {
