@@ -24,13 +24,9 @@ public final class BodyBudget {
         return new BodyBudget(forHeap(Runtime.getRuntime().maxMemory()));
     }
 
-    /**
-     * The budget for a heap of this many bytes. The JVM reports a little less than -Xmx (one survivor space is not
-     * counted), so the heap is taken in whole MiB, rounded up: -Xmx32m gives 8 MiB.
-     */
+    /** The budget for a heap of this many bytes (the JVM's maximum, a little under -Xmx: 31 MiB for -Xmx32m). */
     public static long forHeap(long maxHeap) {
-        long mib = (maxHeap + (1 << 20) - 1) >> 20;
-        return (mib << 20) / HEAP_SHARE;
+        return maxHeap / HEAP_SHARE;
     }
 
     public long capacity() {

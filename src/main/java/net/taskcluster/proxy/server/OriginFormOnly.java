@@ -37,6 +37,7 @@ final class OriginFormOnly extends HttpConnectionFactory {
     private static final Logger LOG = LoggerFactory.getLogger(OriginFormOnly.class);
     /** How much of a refused request line is logged. */
     private static final int LOGGED_LINE = 200;
+    private static final String EARLY_EOF = "Early EOF";
 
     OriginFormOnly(HttpConfiguration configuration) {
         super(configuration);
@@ -113,8 +114,11 @@ final class OriginFormOnly extends HttpConnectionFactory {
                 byte[] line = parser.requestLine();
                 parser.forget();
                 byte[] shown = java.util.Arrays.copyOf(line, Math.min(line.length, LOGGED_LINE));
-                LOG.info("refused while reading the request: {} {}; request line \"{}\"{} from {}", failure.getCode(),
-                        Redact.escape(failure.getReason() == null ? HttpStatus.getMessage(failure.getCode()) : failure.getReason()), Redact.forLog(shown),
+                // The parser's "Early EOF" in a head is a caller that went away before finishing it: nobody to refuse.
+                String what = EARLY_EOF.equals(failure.getReason()) ? "caller gone while sending the request head"
+                        : "refused while reading the request: " + failure.getCode() + " " + Redact.escape(
+                                failure.getReason() == null ? HttpStatus.getMessage(failure.getCode()) : failure.getReason());
+                LOG.info("{}; request line \"{}\"{} from {}", what, Redact.forLog(shown),
                         line.length > LOGGED_LINE ? " (" + line.length + " bytes, cut)" : "",
                         getEndPoint().getRemoteSocketAddress());
                 super.badMessage(failure);

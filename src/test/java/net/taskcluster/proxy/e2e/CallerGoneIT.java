@@ -59,6 +59,17 @@ class CallerGoneIT extends WithFakeDeployment {
     }
 
     @Test
+    void aHeadCutShort() throws Exception {
+        try (RawConnection caller = RawConnection.open(port)) {
+            caller.write("POST /api/test/v1/upload/head-cut HTTP/1.1\r\nHost: tas");
+            caller.reset();
+        }
+        String line = proxy.awaitLine(l -> l.contains("/upload/head-cut"), Duration.ofSeconds(20));
+        assertTrue(line.contains("caller gone while sending the request head; request line \"POST /api/test/v1/upload/head-cut HTTP/1.1\""), line);
+        assertTrue(upstream.events().stream().noneMatch(e -> "head-cut".equals(e.get("key"))));
+    }
+
+    @Test
     void aHeldBodyCutShort() throws Exception {
         String target = "/api/test/v1/upload/held-cut";
         try (RawConnection caller = RawConnection.open(port)) {
