@@ -18,10 +18,13 @@ import org.junit.jupiter.api.Test;
  * contains an access token or a bewit value, and no line holds a character that could forge or hide a line: a
  * control character (CR, ESC, ...; a tab only where Jetty indents a stack frame), a line or paragraph separator, a
  * bidirectional override, or the replacement character of bytes that were not UTF-8. Caller-controlled text is
- * escaped before it is logged.
+ * escaped before it is logged. Nor does a line hold an object's toString (Jetty's connection dumps): failures are
+ * told in short phrases.
  */
 class LogAuditIT {
     private static final Pattern BEWIT = Pattern.compile("bewit=([^&\\s#]*)");
+    /** What a Java object's default toString looks like (HttpConnectionOverHTTP@6c50554b): never a failure's words. */
+    private static final Pattern OBJECT_DUMP = Pattern.compile("[A-Za-z]@[0-9a-f]{6,8}\\b");
 
     @Test
     void noAccessTokenAndNoBewitAppearsInAnyProxyLog() throws Exception {
@@ -45,6 +48,9 @@ class LogAuditIT {
                 String unescaped = unescapedCharacter(line);
                 if (unescaped != null) {
                     leaks.add(log.getFileName() + ": an unescaped " + unescaped + ": " + line.replaceAll("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\ufffd]", "?"));
+                }
+                if (OBJECT_DUMP.matcher(line).find()) {
+                    leaks.add(log.getFileName() + ": a dump of an object's toString instead of a phrase: " + line);
                 }
                 Matcher bewit = BEWIT.matcher(line);
                 while (bewit.find()) {
