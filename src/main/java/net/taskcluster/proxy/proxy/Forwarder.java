@@ -67,6 +67,8 @@ public final class Forwarder implements AutoCloseable {
         // The caller's head (up to 16 KiB) plus the Authorization header, whose ext carries the certificate and every
         // authorized scope: the client's default of 8 KiB refused ordinary requests with a large header.
         client.setMaxRequestHeadersSize(MAX_UPSTREAM_REQUEST_HEAD);
+        // An upstream's answer head is held whole while it is parsed: without a bound, one answer could fill the heap.
+        client.setMaxResponseHeadersSize(AnswerHead.MAX);
         client.getProtocolHandlers().clear();
         // The client installs its gzip decoder (and with it an Accept-Encoding header) when it starts.
         client.addEventListener(new LifeCycle.Listener() {

@@ -24,6 +24,10 @@ import org.eclipse.jetty.http.HttpStatus;
 record UpstreamFailure(int status, String description, boolean retryable) {
 
     static UpstreamFailure of(Throwable failure) {
+        if (isHeadTooLarge(failure)) { // the same on every attempt
+            return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502,
+                    "the upstream's answer head is larger than " + AnswerHead.MAX + " bytes", false);
+        }
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof SocketTimeoutException) {
                 return new UpstreamFailure(HttpStatus.GATEWAY_TIMEOUT_504, "timed out connecting to the upstream", true);
@@ -69,6 +73,17 @@ record UpstreamFailure(int status, String description, boolean retryable) {
     static boolean isTimeout(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof TimeoutException || t instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Jetty's parser refusing an answer head over the client's limit (431, "Response Header Bytes Too Large"). */
+    private static boolean isHeadTooLarge(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpException parser && (parser.getCode() == HttpStatus.REQUEST_HEADER_FIELDS_TOO_LARGE_431
+                    || (parser.getReason() != null && parser.getReason().contains("Header Bytes Too Large")))) {
                 return true;
             }
         }
