@@ -14,7 +14,7 @@ import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.peer.Cidr;
 import net.taskcluster.proxy.peer.IpLiteral;
 import net.taskcluster.proxy.peer.SystemUsers;
-import net.taskcluster.proxy.proxy.BodyBudget;
+import net.taskcluster.proxy.forward.BodyBudget;
 import net.taskcluster.proxy.routing.Target;
 import org.apache.commons.cli.AmbiguousOptionException;
 import org.apache.commons.cli.CommandLine;

@@ -3,10 +3,10 @@ package net.taskcluster.proxy.routing;
 /** What a request target asks the proxy for. */
 public sealed interface Route {
     /** {@code /bewit}: sign the URL in the body. */
-    record Bewit() implements Route {}
+    record SignUrl() implements Route {}
 
     /** {@code /credentials}: replace the credentials. */
-    record Credentials() implements Route {}
+    record UpdateCredentials() implements Route {}
 
     /** A request to forward, signed, to {@code target}. */
     record Proxied(Target target) implements Route {}

@@ -40,10 +40,10 @@ public final class Router {
         String query = rawQuery == null ? null : escapeUnsafe(rawQuery);
 
         if (path.equals("/bewit")) {
-            return new Route.Bewit();
+            return new Route.SignUrl();
         }
         if (path.equals("/credentials")) {
-            return new Route.Credentials();
+            return new Route.UpdateCredentials();
         }
         if (!path.startsWith("/")) { // "*" (OPTIONS *), or a caller's mistake: no URL form applies
             return new Route.NotFound("not a path: expected /api/<service>/<version>/<path>, /<service>/<version>/<path> or /<host.name>/<path>");

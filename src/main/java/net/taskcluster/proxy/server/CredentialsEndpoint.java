@@ -1,5 +1,6 @@
 package net.taskcluster.proxy.server;
 
+import net.taskcluster.proxy.identity.IdentityStore;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import net.taskcluster.proxy.auth.Certificate;
@@ -9,9 +10,9 @@ import net.taskcluster.proxy.json.Json;
 import net.taskcluster.proxy.json.JsonSyntaxException;
 import net.taskcluster.proxy.peer.PeerCheck;
 import net.taskcluster.proxy.peer.SocketOwners;
-import net.taskcluster.proxy.proxy.PlainText;
-import net.taskcluster.proxy.proxy.ProxyIdentity;
-import net.taskcluster.proxy.proxy.Redact;
+import net.taskcluster.proxy.plaintext.PlainText;
+import net.taskcluster.proxy.identity.ProxyIdentity;
+import net.taskcluster.proxy.plaintext.Redact;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;

@@ -1,14 +1,15 @@
 package net.taskcluster.proxy.server;
 
+import net.taskcluster.proxy.identity.IdentityStore;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import net.taskcluster.proxy.auth.Certificate;
 import net.taskcluster.proxy.peer.PeerCheck;
-import net.taskcluster.proxy.proxy.Forwarder;
-import net.taskcluster.proxy.proxy.PlainText;
-import net.taskcluster.proxy.proxy.ProxyIdentity;
-import net.taskcluster.proxy.proxy.Redact;
+import net.taskcluster.proxy.forward.Forwarder;
+import net.taskcluster.proxy.plaintext.PlainText;
+import net.taskcluster.proxy.identity.ProxyIdentity;
+import net.taskcluster.proxy.plaintext.Redact;
 import net.taskcluster.proxy.routing.Route;
 import net.taskcluster.proxy.routing.Router;
 import org.eclipse.jetty.http.HttpHeader;
@@ -65,8 +66,8 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
         }
         Callback logged = logged(ids.incrementAndGet(), request, response, callback);
         switch (route) {
-            case Route.Bewit b -> bewit.handle(request, response, logged, identity.identity());
-            case Route.Credentials c -> credentials.handle(request, response, logged);
+            case Route.SignUrl b -> bewit.handle(request, response, logged, identity.identity());
+            case Route.UpdateCredentials c -> credentials.handle(request, response, logged);
             case Route.NotFound notFound -> PlainText.write(response, logged, HttpStatus.NOT_FOUND_404, notFound.message());
             case Route.BadRequest bad -> PlainText.write(response, logged, HttpStatus.BAD_REQUEST_400, bad.message());
             case Route.Proxied p -> throw new IllegalStateException("handled above");

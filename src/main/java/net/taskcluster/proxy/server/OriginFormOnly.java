@@ -1,6 +1,6 @@
 package net.taskcluster.proxy.server;
 
-import net.taskcluster.proxy.proxy.Redact;
+import net.taskcluster.proxy.plaintext.Redact;
 import net.taskcluster.proxy.routing.Router;
 import org.eclipse.jetty.http.BadMessageException;
 import org.eclipse.jetty.http.HttpCompliance;

@@ -1,5 +1,6 @@
 package net.taskcluster.proxy.auth;
 
+import net.taskcluster.proxy.identity.Identity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
 import net.taskcluster.proxy.auth.Credentials;
-import net.taskcluster.proxy.auth.Identity;
+import net.taskcluster.proxy.identity.Identity;
 import net.taskcluster.proxy.auth.InvalidCredentialsException;
 import net.taskcluster.proxy.auth.RequestSigner;
 import net.taskcluster.proxy.auth.TemporaryCredentials;

@@ -128,10 +128,10 @@ class RouterPropertiesTest {
         String path = escaped(rawPath, true);
         String query = rawQuery == null ? null : escaped(rawQuery, false);
         if (path.equals("/bewit")) {
-            return new Route.Bewit();
+            return new Route.SignUrl();
         }
         if (path.equals("/credentials")) {
-            return new Route.Credentials();
+            return new Route.UpdateCredentials();
         }
         if (!path.startsWith("/")) {
             return new Route.NotFound(""); // not a path: no URL form applies

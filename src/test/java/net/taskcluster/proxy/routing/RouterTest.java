@@ -60,9 +60,9 @@ class RouterTest {
 
     @Test
     void ownEndpoints() {
-        assertInstanceOf(Route.Bewit.class, ROUTER.route("/bewit", null));
-        assertInstanceOf(Route.Credentials.class, ROUTER.route("/credentials", null));
-        assertInstanceOf(Route.Credentials.class, ROUTER.route("/credentials", "x=1"));
+        assertInstanceOf(Route.SignUrl.class, ROUTER.route("/bewit", null));
+        assertInstanceOf(Route.UpdateCredentials.class, ROUTER.route("/credentials", null));
+        assertInstanceOf(Route.UpdateCredentials.class, ROUTER.route("/credentials", "x=1"));
         // Unlike the original, no prefix matching: these are not the endpoints.
         assertInstanceOf(Route.NotFound.class, ROUTER.route("/credentialsXYZ", null));
         assertInstanceOf(Route.NotFound.class, ROUTER.route("/bewitXYZ", null));

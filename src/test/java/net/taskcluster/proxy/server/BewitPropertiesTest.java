@@ -21,7 +21,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
 import net.taskcluster.proxy.auth.Credentials;
-import net.taskcluster.proxy.auth.Identity;
+import net.taskcluster.proxy.identity.Identity;
 import net.taskcluster.proxy.testing.Certificates;
 import net.taskcluster.proxy.testing.Gen;
 import net.taskcluster.proxy.testing.PropertyCheck;

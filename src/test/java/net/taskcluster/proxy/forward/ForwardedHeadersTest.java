@@ -1,4 +1,4 @@
-package net.taskcluster.proxy.proxy;
+package net.taskcluster.proxy.forward;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,5 +1,7 @@
-package net.taskcluster.proxy.proxy;
+package net.taskcluster.proxy.forward;
 
+import net.taskcluster.proxy.identity.ProxyIdentity;
+import net.taskcluster.proxy.plaintext.AnswerHead;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;

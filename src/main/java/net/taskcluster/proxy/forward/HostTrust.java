@@ -1,4 +1,4 @@
-package net.taskcluster.proxy.proxy;
+package net.taskcluster.proxy.forward;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

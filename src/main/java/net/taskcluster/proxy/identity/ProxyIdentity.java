@@ -1,9 +1,9 @@
-package net.taskcluster.proxy.proxy;
+package net.taskcluster.proxy.identity;
 
+import net.taskcluster.proxy.plaintext.AnswerHead;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.Certificate;
 import net.taskcluster.proxy.auth.Credentials;
-import net.taskcluster.proxy.auth.Identity;
 import net.taskcluster.proxy.json.Json;
 import org.eclipse.jetty.http.HttpFields;
 

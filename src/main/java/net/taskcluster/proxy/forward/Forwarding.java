@@ -1,5 +1,6 @@
-package net.taskcluster.proxy.proxy;
+package net.taskcluster.proxy.forward;
 
+import net.taskcluster.proxy.identity.ProxyIdentity;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Supplier;

@@ -1,5 +1,6 @@
-package net.taskcluster.proxy.proxy;
+package net.taskcluster.proxy.forward;
 
+import net.taskcluster.proxy.plaintext.AnswerHead;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;

@@ -1,5 +1,6 @@
-package net.taskcluster.proxy.proxy;
+package net.taskcluster.proxy.forward;
 
+import net.taskcluster.proxy.plaintext.Redact;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;

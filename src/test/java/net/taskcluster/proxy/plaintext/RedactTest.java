@@ -1,4 +1,4 @@
-package net.taskcluster.proxy.proxy;
+package net.taskcluster.proxy.plaintext;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,4 +1,4 @@
-package net.taskcluster.proxy.proxy;
+package net.taskcluster.proxy.plaintext;
 
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;

@@ -1,4 +1,4 @@
-package net.taskcluster.proxy.proxy;
+package net.taskcluster.proxy.forward;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,26 +1,24 @@
-package net.taskcluster.proxy.server;
+package net.taskcluster.proxy.identity;
 
 import java.util.concurrent.atomic.AtomicReference;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.Credentials;
-import net.taskcluster.proxy.auth.Identity;
-import net.taskcluster.proxy.proxy.ProxyIdentity;
 
 /**
  * The identity in use. A credential update swaps one immutable snapshot for another: requests read a snapshot
  * once per attempt and never wait, and no signature ever mixes old and new values.
  */
-final class IdentityStore {
+public final class IdentityStore {
     private final AtomicReference<ProxyIdentity> current;
     private final Version version;
 
     /** @throws ProxyIdentity.TooLargeException when the identity's headers would not fit an answer */
-    IdentityStore(Identity initial, Version version) throws ProxyIdentity.TooLargeException {
+    public IdentityStore(Identity initial, Version version) throws ProxyIdentity.TooLargeException {
         this.version = version;
         this.current = new AtomicReference<>(ProxyIdentity.checked(initial, version));
     }
 
-    ProxyIdentity current() {
+    public ProxyIdentity current() {
         return current.get();
     }
 
@@ -31,7 +29,7 @@ final class IdentityStore {
      *
      * @throws ProxyIdentity.TooLargeException and the credentials stay as they were
      */
-    void replace(Credentials credentials) throws ProxyIdentity.TooLargeException {
+    public void replace(Credentials credentials) throws ProxyIdentity.TooLargeException {
         while (true) {
             ProxyIdentity old = current.get();
             ProxyIdentity next = ProxyIdentity.checked(old.identity().withCredentials(credentials), version);

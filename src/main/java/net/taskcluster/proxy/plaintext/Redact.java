@@ -1,4 +1,4 @@
-package net.taskcluster.proxy.proxy;
+package net.taskcluster.proxy.plaintext;
 
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;

@@ -1,4 +1,8 @@
-package net.taskcluster.proxy.auth;
+package net.taskcluster.proxy.identity;
+
+import net.taskcluster.proxy.auth.AuthorizedScopes;
+import net.taskcluster.proxy.auth.Credentials;
+import net.taskcluster.proxy.auth.Ext;
 
 /**
  * Who the proxy signs as: credentials narrowed to authorized scopes, with the ext that says so computed once.
