@@ -1,18 +1,22 @@
 package net.taskcluster.proxy;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.List;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
 import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.cli.Cli;
-import net.taskcluster.proxy.cli.Config;
 import net.taskcluster.proxy.cli.Invocation;
 import net.taskcluster.proxy.cli.UsageException;
-import net.taskcluster.proxy.json.Json;
-import net.taskcluster.proxy.identity.ProxyIdentity;
+import net.taskcluster.proxy.config.Config;
+import net.taskcluster.proxy.config.Listen;
 import net.taskcluster.proxy.forward.TaskScopes;
+import net.taskcluster.proxy.forward.UpstreamClient;
+import net.taskcluster.proxy.identity.Identity;
+import net.taskcluster.proxy.identity.ProxyIdentity;
+import net.taskcluster.proxy.identity.StartupIdentity;
+import net.taskcluster.proxy.json.Json;
 import net.taskcluster.proxy.server.ProxyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,15 +54,18 @@ public final class Main {
         }
     }
 
+    /** Start-up, one way: the upstream client, then who to sign as (fetching the task's scopes), then the server. */
     private static void serve(Config config) throws Exception {
         Logger log = LoggerFactory.getLogger(Main.class);
-        ProxyServer server = new ProxyServer(config);
-        AuthorizedScopes scopes;
+        Clock clock = Clock.systemUTC();
+        UpstreamClient upstream = UpstreamClient.start(config.timeouts(), clock);
+        ProxyServer server;
         List<InetSocketAddress> addresses;
         try {
-            scopes = server.authorizedScopes();
-            logConfiguration(log, config, scopes);
-            addresses = server.start(scopes);
+            Identity identity = StartupIdentity.resolve(config, upstream);
+            logConfiguration(log, config, identity.scopes());
+            server = new ProxyServer(config, identity, upstream, clock);
+            addresses = server.start();
         } catch (TaskScopes.FetchException e) {
             System.err.println("taskcluster-proxy: " + e.getMessage());
             System.exit(1);
@@ -68,13 +75,13 @@ public final class Main {
             System.exit(1);
             return;
         } catch (IOException e) {
-            System.err.println("taskcluster-proxy: cannot listen on " + address(config) + ": " + e.getMessage());
+            System.err.println("taskcluster-proxy: cannot listen on " + config.listen() + ": " + e.getMessage());
             System.exit(1);
             return;
         }
         for (InetSocketAddress address : addresses) {
-            log.info("listening on {}:{}", address.getAddress().isAnyLocalAddress() ? "*" : host(address.getAddress()),
-                    address.getPort());
+            log.info("listening on {}", new Listen(address.getAddress().isAnyLocalAddress() ? null : address.getAddress(),
+                    address.getPort()));
         }
         Shutdown.onSignals(server);
         server.join();
@@ -96,14 +103,5 @@ public final class Main {
                     config.allowedPeers().network() == null ? "" : ", and from " + config.allowedPeers().network()
                             + " where the peer's socket is not visible");
         }
-    }
-
-    private static String address(Config config) {
-        return (config.bindAddress() == null ? "*" : host(config.bindAddress())) + ":" + config.port();
-    }
-
-    private static String host(InetAddress address) {
-        String host = address.getHostAddress();
-        return host.contains(":") ? "[" + host + "]" : host;
     }
 }

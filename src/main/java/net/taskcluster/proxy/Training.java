@@ -2,6 +2,7 @@ package net.taskcluster.proxy;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,8 @@ import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.auth.TemporaryCredentials;
 import net.taskcluster.proxy.cli.Cli;
 import net.taskcluster.proxy.cli.Invocation;
+import net.taskcluster.proxy.forward.UpstreamClient;
+import net.taskcluster.proxy.identity.StartupIdentity;
 import net.taskcluster.proxy.server.ProxyServer;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.client.HttpClient;
@@ -48,8 +51,11 @@ public final class Training {
             "--root-url", root, "queue:get-artifact:*", "queue:create-artifact:T/0"},
                 Map.of("TASKCLUSTER_CLIENT_ID", task.clientId(), "TASKCLUSTER_ACCESS_TOKEN", task.accessToken(),
                         "TASKCLUSTER_CERTIFICATE", task.certificate().toJson()));
-        ProxyServer proxy = new ProxyServer(run.config());
-        List<InetSocketAddress> addresses = proxy.start(proxy.authorizedScopes());
+        Clock clock = Clock.systemUTC();
+        UpstreamClient upstreamClient = UpstreamClient.start(run.config().timeouts(), clock);
+        ProxyServer proxy = new ProxyServer(run.config(), StartupIdentity.resolve(run.config(), upstreamClient),
+                upstreamClient, clock);
+        List<InetSocketAddress> addresses = proxy.start();
         String url = "http://127.0.0.1:" + addresses.get(0).getPort();
 
         HttpClient client = new HttpClient();

@@ -10,11 +10,14 @@ import java.util.regex.Pattern;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.auth.InvalidCredentialsException;
+import net.taskcluster.proxy.config.Config;
+import net.taskcluster.proxy.config.Listen;
+import net.taskcluster.proxy.config.Timeouts;
+import net.taskcluster.proxy.forward.BodyBudget;
 import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.peer.Cidr;
 import net.taskcluster.proxy.peer.IpLiteral;
 import net.taskcluster.proxy.peer.SystemUsers;
-import net.taskcluster.proxy.forward.BodyBudget;
 import net.taskcluster.proxy.routing.Target;
 import org.apache.commons.cli.AmbiguousOptionException;
 import org.apache.commons.cli.CommandLine;
@@ -113,8 +116,8 @@ public final class Cli {
                 throw new UsageException("scope \"" + scope.replaceAll("[^\\x20-\\x7e]", "?") + "\" has characters outside printable ASCII");
             }
         }
-        return new Config(bindAddress, port, root, credentials, scopes, taskId, allowedPeers, connectTimeout, idleTimeout,
-                retryBudget, shutdownTimeout, maxBufferedBody);
+        return new Config(new Listen(bindAddress, port), root, credentials, scopes, taskId, allowedPeers,
+                new Timeouts(connectTimeout, idleTimeout, retryBudget, shutdownTimeout), maxBufferedBody);
     }
 
     /** An option's value; when it is given more than once, the last one counts (as with the original). */

@@ -1,9 +1,9 @@
 package net.taskcluster.proxy.forward;
 
-import net.taskcluster.proxy.plaintext.Redact;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import net.taskcluster.proxy.plaintext.Redact;
 import net.taskcluster.proxy.routing.Target;
 import org.eclipse.jetty.server.Request;
 import org.slf4j.Logger;

@@ -1,13 +1,13 @@
 package net.taskcluster.proxy.forward;
 
-import net.taskcluster.proxy.identity.ProxyIdentity;
-import net.taskcluster.proxy.plaintext.PlainText;
-import net.taskcluster.proxy.plaintext.Redact;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import net.taskcluster.proxy.identity.Identity;
+import net.taskcluster.proxy.identity.ProxyIdentity;
+import net.taskcluster.proxy.plaintext.PlainText;
+import net.taskcluster.proxy.plaintext.Redact;
 import net.taskcluster.proxy.routing.Target;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;

@@ -1,12 +1,12 @@
 package net.taskcluster.proxy.forward;
 
-import net.taskcluster.proxy.identity.ProxyIdentity;
-import net.taskcluster.proxy.plaintext.AnswerHead;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import net.taskcluster.proxy.auth.RequestSigner;
+import net.taskcluster.proxy.identity.ProxyIdentity;
+import net.taskcluster.proxy.plaintext.AnswerHead;
 import net.taskcluster.proxy.routing.Target;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;

@@ -1,10 +1,10 @@
 package net.taskcluster.proxy.forward;
 
-import net.taskcluster.proxy.identity.ProxyIdentity;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Supplier;
 import net.taskcluster.proxy.auth.RequestSigner;
+import net.taskcluster.proxy.identity.ProxyIdentity;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.thread.Scheduler;
 

@@ -1,8 +1,8 @@
 package net.taskcluster.proxy.forward;
 
-import net.taskcluster.proxy.identity.ProxyIdentity;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
+import net.taskcluster.proxy.identity.ProxyIdentity;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.BufferUtil;

@@ -1,6 +1,5 @@
 package net.taskcluster.proxy.forward;
 
-import net.taskcluster.proxy.plaintext.AnswerHead;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -13,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
+import net.taskcluster.proxy.plaintext.AnswerHead;
 import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpStatus;

@@ -1,10 +1,10 @@
 package net.taskcluster.proxy.identity;
 
-import net.taskcluster.proxy.plaintext.AnswerHead;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.Certificate;
 import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.json.Json;
+import net.taskcluster.proxy.plaintext.AnswerHead;
 import org.eclipse.jetty.http.HttpFields;
 
 /**

@@ -1,17 +1,17 @@
 package net.taskcluster.proxy.server;
 
-import net.taskcluster.proxy.identity.IdentityStore;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import net.taskcluster.proxy.auth.Certificate;
 import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.auth.InvalidCredentialsException;
+import net.taskcluster.proxy.identity.IdentityStore;
+import net.taskcluster.proxy.identity.ProxyIdentity;
 import net.taskcluster.proxy.json.Json;
 import net.taskcluster.proxy.json.JsonSyntaxException;
 import net.taskcluster.proxy.peer.PeerCheck;
 import net.taskcluster.proxy.peer.SocketOwners;
 import net.taskcluster.proxy.plaintext.PlainText;
-import net.taskcluster.proxy.identity.ProxyIdentity;
 import net.taskcluster.proxy.plaintext.Redact;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;

@@ -1,14 +1,14 @@
 package net.taskcluster.proxy.server;
 
-import net.taskcluster.proxy.identity.IdentityStore;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import net.taskcluster.proxy.auth.Certificate;
-import net.taskcluster.proxy.peer.PeerCheck;
 import net.taskcluster.proxy.forward.Forwarder;
-import net.taskcluster.proxy.plaintext.PlainText;
+import net.taskcluster.proxy.identity.IdentityStore;
 import net.taskcluster.proxy.identity.ProxyIdentity;
+import net.taskcluster.proxy.peer.PeerCheck;
+import net.taskcluster.proxy.plaintext.PlainText;
 import net.taskcluster.proxy.plaintext.Redact;
 import net.taskcluster.proxy.routing.Route;
 import net.taskcluster.proxy.routing.Router;

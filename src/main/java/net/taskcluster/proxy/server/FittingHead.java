@@ -1,9 +1,9 @@
 package net.taskcluster.proxy.server;
 
 import java.nio.ByteBuffer;
+import net.taskcluster.proxy.identity.ProxyIdentity;
 import net.taskcluster.proxy.plaintext.AnswerHead;
 import net.taskcluster.proxy.plaintext.PlainText;
-import net.taskcluster.proxy.identity.ProxyIdentity;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;

@@ -1,8 +1,8 @@
 package net.taskcluster.proxy.server;
 
-import net.taskcluster.proxy.identity.IdentityStore;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import net.taskcluster.proxy.identity.IdentityStore;
 import net.taskcluster.proxy.plaintext.PlainText;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;

@@ -1,7 +1,5 @@
 package net.taskcluster.proxy.server;
 
-import net.taskcluster.proxy.identity.IdentityStore;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -10,21 +8,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import net.taskcluster.proxy.Version;
-import net.taskcluster.proxy.auth.AuthorizedScopes;
-import net.taskcluster.proxy.identity.Identity;
 import net.taskcluster.proxy.auth.RequestSigner;
-import net.taskcluster.proxy.cli.Config;
+import net.taskcluster.proxy.config.Config;
+import net.taskcluster.proxy.forward.BodyBudget;
+import net.taskcluster.proxy.forward.Forwarder;
+import net.taskcluster.proxy.forward.UpstreamClient;
+import net.taskcluster.proxy.identity.Identity;
+import net.taskcluster.proxy.identity.IdentityStore;
 import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.peer.PeerCheck;
 import net.taskcluster.proxy.peer.PeerCheckedConnector;
 import net.taskcluster.proxy.peer.SystemUsers;
-import net.taskcluster.proxy.forward.BodyBudget;
 import net.taskcluster.proxy.plaintext.AnswerHead;
-import net.taskcluster.proxy.forward.Forwarder;
-import net.taskcluster.proxy.forward.RetryPolicy;
-import net.taskcluster.proxy.forward.TaskScopes;
 import net.taskcluster.proxy.routing.Router;
-import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -32,89 +28,63 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.component.LifeCycle;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
-import org.eclipse.jetty.util.thread.Scheduler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The proxy's HTTP server and its upstream client, sharing one thread pool, scheduler and buffer pool. Listening
- * starts last, once everything needed to serve is in place: launchers take an accepted TCP connection as "ready".
+ * The proxy's HTTP server, built from the configuration and the identity resolved at start-up, sharing the
+ * upstream client's threads and scheduler. Listening starts last, once everything needed to serve is in place:
+ * launchers take an accepted TCP connection as "ready".
  */
 public final class ProxyServer {
-    private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
     /** The largest request head (request line and headers) accepted; larger ones are answered 431. */
     static final int MAX_REQUEST_HEAD = 16 * 1024;
     private static final int LISTEN_BACKLOG = Backlog.somaxconn();
 
-    /** The one time source of the proxy: retries, timeouts, certificates, the log's durations. */
-    private static final Clock CLOCK = Clock.systemUTC();
-
     private final Config config;
+    private final Identity identity;
+    private final Clock clock;
+    private final UpstreamClient upstream;
     private final Server server;
-    private final HttpClient client;
-    private final RetryPolicy retryPolicy;
     private final List<ServerConnector> connectors = new ArrayList<>();
     private Forwarder forwarder;
     private Draining draining;
 
-    public ProxyServer(Config config) {
+    /**
+     * @param identity who to sign as at first (StartupIdentity resolved it)
+     * @param upstream the started threads, scheduler and client, which the server shares
+     * @param clock    the one time source: retries, timeouts, certificates, the log's durations
+     */
+    public ProxyServer(Config config, Identity identity, UpstreamClient upstream, Clock clock) {
         this.config = config;
-        // Everything the proxy does is non-blocking, so a few threads serve any load; on the 2-core machines it
-        // was measured on, more threads only made more hand-offs (bench/README.md). An acceptor and a selector
-        // per listener, and a selector for the upstream client, take 3 to 5 of them.
-        QueuedThreadPool threads = new QueuedThreadPool(10, 4);
-        threads.setName("proxy");
-        threads.setReservedThreads(2);
-        Scheduler scheduler = new ScheduledExecutorScheduler("proxy-scheduler", false);
+        this.identity = identity;
+        this.clock = clock;
+        this.upstream = upstream;
         // The server's buffers are pooled, but never more than this much memory is kept: the pool is there for
         // speed, and what streams through needs only a few buffers at a time. (The client's are not pooled: see
         // Forwarder.newHttpClient.)
         ByteBufferPool buffers = new ArrayByteBufferPool(0, -1, -1, -1, 4L << 20, 8L << 20);
-        this.server = new Server(threads, scheduler, buffers);
-        this.client = Forwarder.newHttpClient(config.connectTimeout(), threads, scheduler);
-        this.retryPolicy = new RetryPolicy(config.retryBudget(), CLOCK);
-        server.addBean(client);
+        this.server = new Server(upstream.threads(), upstream.scheduler(), buffers);
+        server.addBean(upstream.client());
         server.setStopAtShutdown(false);
     }
 
-    /**
-     * The authorized scopes: those of the command line, plus, with --task-id, the task's (fetched now, before
-     * anything listens).
-     */
-    public AuthorizedScopes authorizedScopes() throws Exception {
-        startClient();
-        if (config.taskId() == null) {
-            return config.commandLineScopes();
-        }
-        List<String> scopes = new ArrayList<>(config.scopes());
-        List<String> taskScopes = TaskScopes.fetch(client, config.rootUrl(), config.taskId(), retryPolicy, config.idleTimeout());
-        LOG.info("task {} has {} scope(s)", config.taskId(), taskScopes.size());
-        scopes.addAll(taskScopes);
-        return AuthorizedScopes.restrictedTo(scopes);
-    }
-
     /** Starts serving; returns the addresses listened on (with the real port when --port 0 was given). */
-    public List<InetSocketAddress> start(AuthorizedScopes scopes) throws Exception {
-        startClient();
-        Clock clock = CLOCK;
+    public List<InetSocketAddress> start() throws Exception {
         AllowedPeers allowed = config.allowedPeers();
         PeerCheck peerCheck = allowed == null ? null
                 : new PeerCheck(allowed.user(), allowed.uid(), allowed.network(), SystemUsers.currentUid());
-        IdentityStore identities = new IdentityStore(Identity.of(config.credentials(), scopes), Version.CURRENT);
-        forwarder = new Forwarder(client, new RequestSigner(clock), retryPolicy, config.idleTimeout(),
-                config.maxBufferedBody(), BodyBudget.ofThisHeap(), server.getScheduler(), clock, identities::current);
+        IdentityStore identities = new IdentityStore(identity, Version.CURRENT);
+        forwarder = new Forwarder(upstream.client(), new RequestSigner(clock), upstream.retryPolicy(),
+                config.timeouts().idle(), config.maxBufferedBody(), BodyBudget.ofThisHeap(), upstream.scheduler(), clock,
+                identities::current);
         draining = new Draining(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock));
         server.setHandler(draining);
         server.setErrorHandler(new PlainErrorHandler(identities));
 
-        ServerConnector main = connector(config.bindAddress(), config.port(), peerCheck);
+        InetAddress bindAddress = config.listen().address();
+        ServerConnector main = connector(bindAddress, config.listen().port(), peerCheck);
         main.open();
-        AllowedPeers peers = config.allowedPeers();
         InetAddress loopback = InetAddress.getLoopbackAddress();
-        if (peers != null && peers.network() != null && config.bindAddress() != null && !config.bindAddress().equals(loopback)) {
+        if (allowed != null && allowed.network() != null && bindAddress != null && !bindAddress.equals(loopback)) {
             // The launcher reaches the proxy over loopback (readiness probe, credential updates).
             connector(loopback, main.getLocalPort(), peerCheck).open();
         }
@@ -124,14 +94,6 @@ public final class ProxyServer {
             addresses.add((InetSocketAddress) ((ServerSocketChannel) connector.getTransport()).getLocalAddress());
         }
         return addresses;
-    }
-
-    // The client works before the server starts (the task's scopes are fetched first), so the shared thread
-    // pool and scheduler start with it; the server, which manages them, finds them running.
-    private void startClient() throws Exception {
-        LifeCycle.start(server.getThreadPool());
-        LifeCycle.start(server.getScheduler());
-        LifeCycle.start(client);
     }
 
     private ServerConnector connector(InetAddress address, int port, PeerCheck peerCheck) {
@@ -174,7 +136,7 @@ public final class ProxyServer {
                 connector.setShutdownIdleTimeout(-1);
             }
             draining.keepTransfersGoing(connectors.getFirst().getIdleTimeout());
-            cut = draining.await(drained, config.shutdownTimeout());
+            cut = draining.await(drained, config.timeouts().shutdown());
         }
         server.setStopTimeout(0); // the drain is over: what is still open is closed now
         server.stop();

@@ -1,6 +1,5 @@
 package net.taskcluster.proxy.auth;
 
-import net.taskcluster.proxy.identity.Identity;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import net.taskcluster.proxy.identity.Identity;
 import net.taskcluster.proxy.routing.Target;
 import net.taskcluster.proxy.testing.NodeChecker;
 import org.junit.jupiter.api.AfterAll;

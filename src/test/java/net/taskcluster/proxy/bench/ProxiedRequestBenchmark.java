@@ -1,9 +1,12 @@
 package net.taskcluster.proxy.bench;
 
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import net.taskcluster.proxy.cli.Cli;
 import net.taskcluster.proxy.cli.Invocation;
+import net.taskcluster.proxy.forward.UpstreamClient;
+import net.taskcluster.proxy.identity.StartupIdentity;
 import net.taskcluster.proxy.server.ProxyServer;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.io.Content;
@@ -62,8 +65,10 @@ public class ProxiedRequestBenchmark {
         Invocation.Run run = (Invocation.Run) Cli.parse(new String[] {"--port", "0", "--ip-address", "127.0.0.1",
             "--root-url", root, "--client-id", "bench/client", "--access-token", "bench-access-token-not-secret",
             "queue:get-artifact:*"}, Map.of());
-        proxy = new ProxyServer(run.config());
-        int port = proxy.start(proxy.authorizedScopes()).get(0).getPort();
+        Clock clock = Clock.systemUTC();
+        UpstreamClient upstreamClient = UpstreamClient.start(run.config().timeouts(), clock);
+        proxy = new ProxyServer(run.config(), StartupIdentity.resolve(run.config(), upstreamClient), upstreamClient, clock);
+        int port = proxy.start().get(0).getPort();
         client = new HttpClient();
         client.start();
         direct = root + "/api/queue/v1/task/KTBKfEgxR5GdfIIREQIvFQ";

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
+import net.taskcluster.proxy.config.Config;
 import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.peer.Cidr;
 import org.junit.jupiter.api.Test;
@@ -40,17 +41,17 @@ class CliTest {
     void noTaskNoScopesMeansNoRestriction() throws Exception {
         Config c = config(BASE);
         assertEquals(AuthorizedScopes.UNRESTRICTED, c.commandLineScopes());
-        assertNull(c.bindAddress());
-        assertEquals(8080, c.port());
+        assertNull(c.listen().address());
+        assertEquals(8080, c.listen().port());
     }
 
     @Test
     void nonDefaultPortAndInterface() throws Exception {
         Config c = config(BASE + " --port 12345 --ip-address 172.17.0.44");
-        assertEquals(12345, c.port());
-        assertEquals("172.17.0.44", c.bindAddress().getHostAddress());
-        assertEquals("0:0:0:0:0:0:0:1", config(BASE + " -i ::1").bindAddress().getHostAddress());
-        assertEquals("0:0:0:0:0:0:0:1", config(BASE + " -i [::1]").bindAddress().getHostAddress());
+        assertEquals(12345, c.listen().port());
+        assertEquals("172.17.0.44", c.listen().address().getHostAddress());
+        assertEquals("0:0:0:0:0:0:0:1", config(BASE + " -i ::1").listen().address().getHostAddress());
+        assertEquals("0:0:0:0:0:0:0:1", config(BASE + " -i [::1]").listen().address().getHostAddress());
     }
 
     @Test
@@ -75,7 +76,7 @@ class CliTest {
         Config c = config("--port 80 --root-url https://tc.example.com --ip-address 127.0.0.1 --allowed-user nobody "
                 + "queue:get-artifact:private/* queue:create-artifact:KTBKfEgxR5GdfIIREQIvFQ/0",
                 Map.of("TASKCLUSTER_CLIENT_ID", "id", "TASKCLUSTER_ACCESS_TOKEN", "tok", "TASKCLUSTER_CERTIFICATE", CERT));
-        assertEquals(80, c.port());
+        assertEquals(80, c.listen().port());
         assertEquals(new AllowedPeers("nobody", 65534, null), c.allowedPeers());
         assertEquals(List.of("queue:get-artifact:private/*", "queue:create-artifact:KTBKfEgxR5GdfIIREQIvFQ/0"), c.scopes());
         assertEquals("id", c.credentials().clientId());
@@ -93,7 +94,7 @@ class CliTest {
     @Test
     void docoptConventions() throws Exception {
         Config c = config("-p80 a --root https://x.example.com/tc/// b --client-i=abc --access ghi -- -c --d");
-        assertEquals(80, c.port());
+        assertEquals(80, c.listen().port());
         assertEquals("https://x.example.com/tc", c.rootUrl().url());
         assertEquals(List.of("a", "b", "-c", "--d"), c.scopes());
         assertEquals("abc", c.credentials().clientId());
@@ -116,18 +117,18 @@ class CliTest {
     @Test
     void aRepeatedOptionTakesItsLastValue() throws Exception {
         Config c = config(BASE + " --port 1 --ip-address 127.0.0.1 --port 2 --ip-address ::1");
-        assertEquals(2, c.port());
-        assertEquals("0:0:0:0:0:0:0:1", c.bindAddress().getHostAddress());
+        assertEquals(2, c.listen().port());
+        assertEquals("0:0:0:0:0:0:0:1", c.listen().address().getHostAddress());
     }
 
     @Test
     void ourOwnFlags() throws Exception {
         Config c = config(BASE + " --connect-timeout 250ms --idle-timeout 3 --retry-budget 1m --max-buffered-body 1m --shutdown-timeout 2h");
-        assertEquals(Duration.ofMillis(250), c.connectTimeout());
-        assertEquals(Duration.ofSeconds(3), c.idleTimeout());
-        assertEquals(Duration.ofMinutes(1), c.retryBudget());
+        assertEquals(Duration.ofMillis(250), c.timeouts().connect());
+        assertEquals(Duration.ofSeconds(3), c.timeouts().idle());
+        assertEquals(Duration.ofMinutes(1), c.timeouts().retryBudget());
         assertEquals(1 << 20, c.maxBufferedBody());
-        assertEquals(Duration.ofHours(2), c.shutdownTimeout());
+        assertEquals(Duration.ofHours(2), c.timeouts().shutdown());
     }
 
     @ParameterizedTest

@@ -1,7 +1,5 @@
 package net.taskcluster.proxy.e2e;
 
-import java.util.Map;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import net.taskcluster.proxy.testing.FakeDeployment;
+import java.util.Map;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.Pattern;
 import net.taskcluster.proxy.testing.ProxyProcess;

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.Credentials;
-import net.taskcluster.proxy.testing.FakeDeployment;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;

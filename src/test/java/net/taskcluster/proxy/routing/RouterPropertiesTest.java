@@ -99,8 +99,8 @@ class RouterPropertiesTest {
             assertQueryOnlyMatters(router, input, route);
             return label(input.path(), route);
         });
-        assertCovered(labels, "Proxied /api/", "Proxied shortcut", "Proxied host", "NotFound", "BadRequest", "Bewit",
-                "Credentials");
+        assertCovered(labels, "Proxied /api/", "Proxied shortcut", "Proxied host", "NotFound", "BadRequest", "SignUrl",
+                "UpdateCredentials");
     }
 
     @Test
