@@ -23,25 +23,10 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * identity current at that moment, whose server→proxy response is retried (5xx, connection failures, while the
  * budget lasts) or passed on as the proxy→client response, chunk by chunk, never faster than the caller takes it.
  *
- * <p>Its state is one {@link State} in one atomic reference: whoever moves it to {@code DONE} (the answer sent, an
+ * <p>Its state is one {@link ExchangeState} in one atomic reference: whoever moves it to {@code DONE} (the answer sent, an
  * error sent, the caller gone) is the only one to complete the caller's callback and log the exchange's line.
  */
 final class ForwardedExchange {
-    /** Where an exchange is; {@link #canMoveTo} lists the legal moves. */
-    enum State {
-        RECEIVING, ATTEMPTING, WAITING, ANSWERING, DONE;
-
-        boolean canMoveTo(State next) {
-            return switch (this) {
-                case RECEIVING -> next == ATTEMPTING || next == DONE;
-                case ATTEMPTING -> next == WAITING || next == ANSWERING || next == DONE;
-                case WAITING -> next == ATTEMPTING || next == DONE;
-                case ANSWERING -> next == WAITING || next == DONE; // WAITING: failed before a byte reached the caller
-                case DONE -> false;
-            };
-        }
-    }
-
     private final Forwarding forwarding;
     private final Request caller;
     private final Response response;
@@ -49,7 +34,7 @@ final class ForwardedExchange {
     private final Target target;
     private final ExchangeLog log;
     private final RetryPolicy.Backoff backoff;
-    private final AtomicReference<State> state = new AtomicReference<>(State.RECEIVING);
+    private final AtomicReference<ExchangeState> state = new AtomicReference<>(ExchangeState.RECEIVING);
 
     private volatile RequestBody body;
     private volatile org.eclipse.jetty.client.Request upstream;
@@ -86,7 +71,7 @@ final class ForwardedExchange {
             // timeout of each attempt and the retry budget.
             caller.addIdleTimeoutListener(timeout -> false);
             body = read;
-            if (!move(State.RECEIVING, State.ATTEMPTING)) {
+            if (!move(ExchangeState.RECEIVING, ExchangeState.ATTEMPTING)) {
                 read.release(); // the caller went away meanwhile
                 return;
             }
@@ -124,7 +109,7 @@ final class ForwardedExchange {
         }
         upstream = request;
         request.send(new UpstreamAnswer(this, proxyIdentity, attempt));
-        if (state.get() == State.DONE) {
+        if (state.get() == ExchangeState.DONE) {
             request.abort(new CancellationException("the caller went away"));
         }
     }
@@ -141,7 +126,7 @@ final class ForwardedExchange {
                 return wait;
             }
         }
-        if (!move(State.ATTEMPTING, State.ANSWERING)) {
+        if (!move(ExchangeState.ATTEMPTING, ExchangeState.ANSWERING)) {
             throw new CancellationException("the caller went away");
         }
         stopWatching();
@@ -171,7 +156,7 @@ final class ForwardedExchange {
             bodyCutShort(streamed.bytesRead(), streamed.callerFailure());
             return;
         }
-        if (state.get() == State.ANSWERING) {
+        if (state.get() == ExchangeState.ANSWERING) {
             response.reset(); // nothing was written yet: the caller can still get a proper answer
         }
         UpstreamFailure what = UpstreamFailure.of(failure);
@@ -188,13 +173,13 @@ final class ForwardedExchange {
 
     /** Waits, then makes another attempt (unless the caller goes away meanwhile). */
     void retryLater(Duration wait, String why) {
-        State from = state.get();
-        if (from == State.DONE || !move(from, State.WAITING)) {
+        ExchangeState from = state.get();
+        if (from == ExchangeState.DONE || !move(from, ExchangeState.WAITING)) {
             return;
         }
         log.retry(attempts, wait, why);
         retryTimer = forwarding.scheduler().schedule(() -> {
-            if (move(State.WAITING, State.ATTEMPTING)) {
+            if (move(ExchangeState.WAITING, ExchangeState.ATTEMPTING)) {
                 proxyToServerRequest();
             }
         }, wait.toMillis(), TimeUnit.MILLISECONDS);
@@ -205,11 +190,15 @@ final class ForwardedExchange {
         if (!markDone()) {
             return;
         }
-        HttpFields.Mutable headers = response.getHeaders();
-        identity.addTo(headers);
-        headers.put(ProxyIdentity.ENDPOINT, target.url());
-        PlainText.write(response, Callback.from(() -> complete(String.valueOf(status), null), x -> complete(status
-                + ", then caller gone", x)), status, message);
+        identity.addTo(response.getHeaders());
+        response.getHeaders().put(ProxyIdentity.ENDPOINT, target.url());
+        answerItself(status, message, String.valueOf(status));
+    }
+
+    /** Writes the proxy's own plain-text answer; the exchange's line then gives {@code outcome}. */
+    private void answerItself(int status, String message, String outcome) {
+        PlainText.write(response, Callback.from(() -> complete(outcome, null), x -> complete(outcome + ", then caller gone", x)),
+                status, message);
     }
 
     /** The caller's body ended before its length (it went away, or half-closed): nothing complete went upstream. */
@@ -220,15 +209,13 @@ final class ForwardedExchange {
         abortUpstream(cause);
         forwarding.identity().get().addTo(response.getHeaders());
         if (UpstreamFailure.isTimeout(cause)) {
-            String outcome = "408: the body stalled after " + bytes + " bytes";
-            PlainText.write(response, Callback.from(() -> complete(outcome, null), x -> complete(outcome, x)),
-                    HttpStatus.REQUEST_TIMEOUT_408, "taskcluster-proxy: the request body did not arrive in time");
+            answerItself(HttpStatus.REQUEST_TIMEOUT_408, "taskcluster-proxy: the request body did not arrive in time",
+                    "408: the body stalled after " + bytes + " bytes");
             return;
         }
-        String outcome = "caller gone after " + bytes + " bytes of the body";
         // A caller that only half-closed still reads: it is told why, in one line. Otherwise the write just fails.
-        PlainText.write(response, Callback.from(() -> complete(outcome, null), x -> complete(outcome, x)),
-                HttpStatus.BAD_REQUEST_400, "taskcluster-proxy: the request body ended after " + bytes + " bytes");
+        answerItself(HttpStatus.BAD_REQUEST_400, "taskcluster-proxy: the request body ended after " + bytes + " bytes",
+                "caller gone after " + bytes + " bytes of the body");
     }
 
     /** The caller went away (its connection failed or closed): stop the upstream request and any retry. */
@@ -241,7 +228,7 @@ final class ForwardedExchange {
 
     private String progress() {
         RequestBody read = body;
-        if (state.get() == State.ANSWERING) {
+        if (state.get() == ExchangeState.ANSWERING) {
             return " after " + log.answerBytes() + " bytes of the answer";
         }
         return read != null && !read.isFullyRead() ? " after " + read.bytesRead() + " bytes of the body" : " while waiting for the upstream";
@@ -255,13 +242,13 @@ final class ForwardedExchange {
 
     /** Moves to DONE from wherever the exchange is; false if it was already there. */
     private boolean markDone() {
-        State from;
+        ExchangeState from;
         do {
             from = state.get();
-            if (from == State.DONE) {
+            if (from == ExchangeState.DONE) {
                 return false;
             }
-        } while (!state.compareAndSet(from, State.DONE));
+        } while (!state.compareAndSet(from, ExchangeState.DONE));
         Scheduler.Task timer = retryTimer;
         if (timer != null) {
             timer.cancel();
@@ -284,7 +271,7 @@ final class ForwardedExchange {
         }
     }
 
-    private boolean move(State from, State to) {
+    private boolean move(ExchangeState from, ExchangeState to) {
         if (!from.canMoveTo(to)) {
             throw new IllegalStateException("an exchange cannot move from " + from + " to " + to);
         }
@@ -299,7 +286,7 @@ final class ForwardedExchange {
     }
 
     boolean isDone() {
-        return state.get() == State.DONE;
+        return state.get() == ExchangeState.DONE;
     }
 
     Response response() {
@@ -322,8 +309,8 @@ final class ForwardedExchange {
     }
 
     private boolean isWaitingForUpstream() {
-        State now = state.get();
-        return now == State.ATTEMPTING || now == State.WAITING;
+        ExchangeState now = state.get();
+        return now == ExchangeState.ATTEMPTING || now == ExchangeState.WAITING;
     }
 
     private void stopWatching() {

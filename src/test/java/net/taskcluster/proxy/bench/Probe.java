@@ -1,7 +1,7 @@
 package net.taskcluster.proxy.bench;
 
-import net.taskcluster.proxy.auth.Identity;
 import net.taskcluster.proxy.auth.RequestSigner;
+import net.taskcluster.proxy.identity.Identity;
 import net.taskcluster.proxy.routing.Target;
 
 /**

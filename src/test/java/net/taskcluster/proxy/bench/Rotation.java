@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import net.taskcluster.proxy.auth.Credentials;
-import net.taskcluster.proxy.auth.Identity;
+import net.taskcluster.proxy.identity.Identity;
 
 /**
  * PUT /credentials every second, alternating identities, as a worker rotating a task's credentials would; counts

@@ -17,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
 import net.taskcluster.proxy.auth.Credentials;
-import net.taskcluster.proxy.auth.Identity;
+import net.taskcluster.proxy.identity.Identity;
 import net.taskcluster.proxy.testing.FakeDeployment;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.TestClients;
