@@ -177,6 +177,14 @@ async function handle(req, res) {
     }
     return json(res, 200, { clientId: auth.clientId, scopes: auth.scopes, requiredScopes: input.requiredScopes });
   }
+  if ((m = /^too-many\/([^/]+)\/(\d+|none)$/.exec(rest))) {
+    // 429 twice (with Retry-After unless 'none'), then 200.
+    req.resume();
+    const n = count('too-many/' + m[1]);
+    event('too-many-' + n, m[1]);
+    if (n > 2) return json(res, 200, { attempt: n });
+    return json(res, 429, { code: 'TooManyRequests', attempt: n }, m[2] === 'none' ? {} : { 'Retry-After': m[2] });
+  }
   if ((m = /^retry-after\/([^/]+)\/(\d+)$/.exec(rest))) {
     req.resume();
     const n = count('retry-after/' + m[1]);

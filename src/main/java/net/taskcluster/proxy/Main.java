@@ -58,9 +58,19 @@ public final class Main {
     private static void serve(Config config) throws Exception {
         Logger log = LoggerFactory.getLogger(Main.class);
         Clock clock = Clock.systemUTC();
-        UpstreamClient upstream = UpstreamClient.start(config.timeouts(), clock);
+        UpstreamClient upstream = UpstreamClient.start(config, clock);
         ProxyServer server;
         List<InetSocketAddress> addresses;
+        PortFile portFile = null;
+        try {
+            if (config.portFile() != null) {
+                portFile = PortFile.prepare(config.portFile());
+            }
+        } catch (IOException e) {
+            System.err.println("taskcluster-proxy: cannot write --port-file " + config.portFile() + ": " + e.getMessage());
+            System.exit(1);
+            return;
+        }
         try {
             Identity identity = StartupIdentity.resolve(config, upstream);
             logConfiguration(log, config, identity.scopes());
@@ -79,11 +89,14 @@ public final class Main {
             System.exit(1);
             return;
         }
+        if (portFile != null) {
+            portFile.publish(addresses.getFirst().getPort());
+        }
         for (InetSocketAddress address : addresses) {
             log.info("listening on {}", new Listen(address.getAddress().isAnyLocalAddress() ? null : address.getAddress(),
                     address.getPort()));
         }
-        Shutdown.onSignals(server);
+        Shutdown.onSignals(server, portFile);
         server.join();
     }
 

@@ -16,11 +16,15 @@ final class Shutdown {
     private Shutdown() {}
 
     @SuppressWarnings("removal")
-    static void onSignals(ProxyServer server) {
+    /** @param portFile removed once stopped, or null */
+    static void onSignals(ProxyServer server, PortFile portFile) {
         Runnable stop = () -> {
             int status = 0;
             try {
                 List<String> cut = server.stop();
+                if (portFile != null) {
+                    portFile.remove();
+                }
                 for (String request : cut) {
                     LOG.info("cut at the shutdown timeout: {}", request);
                 }

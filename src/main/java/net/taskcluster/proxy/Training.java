@@ -52,7 +52,7 @@ public final class Training {
                 Map.of("TASKCLUSTER_CLIENT_ID", task.clientId(), "TASKCLUSTER_ACCESS_TOKEN", task.accessToken(),
                         "TASKCLUSTER_CERTIFICATE", task.certificate().toJson()));
         Clock clock = Clock.systemUTC();
-        UpstreamClient upstreamClient = UpstreamClient.start(run.config().timeouts(), clock);
+        UpstreamClient upstreamClient = UpstreamClient.start(run.config(), clock);
         ProxyServer proxy = new ProxyServer(run.config(), StartupIdentity.resolve(run.config(), upstreamClient),
                 upstreamClient, clock);
         List<InetSocketAddress> addresses = proxy.start();

@@ -1,6 +1,7 @@
 package net.taskcluster.proxy.cli;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -116,8 +117,10 @@ public final class Cli {
                 throw new UsageException("scope \"" + scope.replaceAll("[^\\x20-\\x7e]", "?") + "\" has characters outside printable ASCII");
             }
         }
+        String portFile = value(o, Options.PORT_FILE, null);
         return new Config(new Listen(bindAddress, port), root, credentials, scopes, taskId, allowedPeers,
-                new Timeouts(connectTimeout, idleTimeout, retryBudget, shutdownTimeout), maxBufferedBody);
+                new Timeouts(connectTimeout, idleTimeout, retryBudget, shutdownTimeout), maxBufferedBody,
+                bool(o, Options.RETRY_429, Defaults.RETRY_429), portFile == null || portFile.isEmpty() ? null : Path.of(portFile));
     }
 
     /** An option's value; when it is given more than once, the last one counts (as with the original). */
@@ -142,6 +145,15 @@ public final class Cli {
             case "m" -> Duration.ofMinutes(amount);
             case "h" -> Duration.ofHours(amount);
             default -> Duration.ofSeconds(amount);
+        };
+    }
+
+    private static boolean bool(CommandLine o, String option, String otherwise) throws UsageException {
+        String value = value(o, option, otherwise).trim().toLowerCase(Locale.ROOT);
+        return switch (value) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw new UsageException("--" + option + ": '" + value + "' is not true or false");
         };
     }
 

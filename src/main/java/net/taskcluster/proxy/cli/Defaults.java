@@ -11,6 +11,7 @@ final class Defaults {
     static final String RETRY_BUDGET = "15m";
     static final String MAX_BUFFERED_BODY = "256k";
     static final String SHUTDOWN_TIMEOUT = "10s";
+    static final String RETRY_429 = "true";
 
     private Defaults() {}
 }

@@ -29,6 +29,8 @@ final class Options {
     static final String RETRY_BUDGET = "retry-budget";
     static final String MAX_BUFFERED_BODY = "max-buffered-body";
     static final String SHUTDOWN_TIMEOUT = "shutdown-timeout";
+    static final String RETRY_429 = "retry-429";
+    static final String PORT_FILE = "port-file";
 
     static final org.apache.commons.cli.Options ALL = new org.apache.commons.cli.Options()
             .addOption(flag("h", HELP, "Show this help and exit."))
@@ -51,7 +53,11 @@ final class Options {
             .addOption(value(null, MAX_BUFFERED_BODY, "size",
                     "Request bodies up to this size are held in memory and retried; larger ones stream once"
                             + byDefault(Defaults.MAX_BUFFERED_BODY)))
-            .addOption(value(null, SHUTDOWN_TIMEOUT, "duration", "On SIGTERM, wait this long for requests in flight" + byDefault(Defaults.SHUTDOWN_TIMEOUT)));
+            .addOption(value(null, SHUTDOWN_TIMEOUT, "duration", "On SIGTERM, wait this long for requests in flight" + byDefault(Defaults.SHUTDOWN_TIMEOUT)))
+            .addOption(value(null, RETRY_429, "true|false", "Retry 429 Too Many Requests like a 5xx, within the budget; false:"
+                    + " pass it back at once, as the original does" + byDefault(Defaults.RETRY_429)))
+            .addOption(value(null, PORT_FILE, "path", "Once listening, write the port to this file (atomically); removed"
+                    + " on a clean stop."));
 
     private Options() {}
 

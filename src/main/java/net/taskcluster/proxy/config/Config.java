@@ -1,5 +1,6 @@
 package net.taskcluster.proxy.config;
 
+import java.nio.file.Path;
 import java.util.List;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
 import net.taskcluster.proxy.auth.Credentials;
@@ -15,6 +16,8 @@ import net.taskcluster.proxy.routing.Target;
  * @param taskId          the task whose scopes are added at start-up, or null
  * @param allowedPeers    who may connect (--allowed-user, --allowed-network), or null for anyone
  * @param maxBufferedBody request bodies up to this many bytes are held in memory so that they can be retried
+ * @param retry429        whether 429 Too Many Requests is retried like a 5xx
+ * @param portFile        where to write the port once listening, or null
  */
 public record Config(
         Listen listen,
@@ -24,7 +27,9 @@ public record Config(
         String taskId,
         AllowedPeers allowedPeers,
         Timeouts timeouts,
-        int maxBufferedBody) {
+        int maxBufferedBody,
+        boolean retry429,
+        Path portFile) {
 
     public Config {
         scopes = List.copyOf(scopes);

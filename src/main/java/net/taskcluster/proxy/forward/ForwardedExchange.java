@@ -120,7 +120,7 @@ final class ForwardedExchange {
      */
     Duration serverToProxyResponse(org.eclipse.jetty.client.Response answer, ProxyIdentity identity) {
         int status = answer.getStatus();
-        if (RetryPolicy.isRetryableStatus(status) && body.isReplayable()) {
+        if (forwarding.retryPolicy().retries(status) && body.isReplayable()) {
             Duration wait = backoff.next(answer.getHeaders().get(HttpHeader.RETRY_AFTER));
             if (wait != null) {
                 return wait;
@@ -197,8 +197,8 @@ final class ForwardedExchange {
 
     /** Writes the proxy's own plain-text answer; the exchange's line then gives {@code outcome}. */
     private void answerItself(int status, String message, String outcome) {
-        PlainText.write(response, Callback.from(() -> complete(outcome, null), x -> complete(outcome + ", then caller gone", x)),
-                status, message);
+        String ifUnread = outcome.startsWith("caller gone") ? outcome : outcome + ", then caller gone";
+        PlainText.write(response, Callback.from(() -> complete(outcome, null), x -> complete(ifUnread, x)), status, message);
     }
 
     /** The caller's body ended before its length (it went away, or half-closed): nothing complete went upstream. */

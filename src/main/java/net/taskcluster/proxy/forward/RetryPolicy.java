@@ -7,7 +7,7 @@ import java.util.function.DoubleSupplier;
 import org.eclipse.jetty.http.DateParser;
 
 /**
- * When to try an upstream request again, as the original proxy's httpbackoff does: waits start at 500 ms and grow
+ * When to try an upstream request again (5xx, 429, connection failures), as the original proxy's httpbackoff does: waits start at 500 ms and grow
  * by 1.5 each time, each randomised by ±50 %, capped at 60 s; nothing is retried once the budget (15 minutes by
  * default) would be exceeded.
  *
@@ -22,16 +22,19 @@ public final class RetryPolicy {
     static final Duration MAX_WAIT = Duration.ofSeconds(60);
 
     private final Duration budget;
+    private final boolean tooManyRequests;
     private final Clock clock;
     private final DoubleSupplier random;
 
-    public RetryPolicy(Duration budget, Clock clock) {
-        this(budget, clock, () -> ThreadLocalRandom.current().nextDouble());
+    /** @param tooManyRequests whether 429 is retried like a 5xx (the original passes it back at once) */
+    public RetryPolicy(Duration budget, boolean tooManyRequests, Clock clock) {
+        this(budget, tooManyRequests, clock, () -> ThreadLocalRandom.current().nextDouble());
     }
 
     /** @param random values in [0, 1) that randomise each wait */
-    RetryPolicy(Duration budget, Clock clock, DoubleSupplier random) {
+    RetryPolicy(Duration budget, boolean tooManyRequests, Clock clock, DoubleSupplier random) {
         this.budget = budget;
+        this.tooManyRequests = tooManyRequests;
         this.clock = clock;
         this.random = random;
     }
@@ -40,9 +43,12 @@ public final class RetryPolicy {
         return budget;
     }
 
-    /** The upstream statuses that are retried: every 5xx. 4xx (429 included), 3xx and 2xx are final. */
-    public static boolean isRetryableStatus(int status) {
-        return status >= 500 && status <= 599;
+    /**
+     * The upstream statuses that are retried: every 5xx, and 429 Too Many Requests unless --retry-429=false (a
+     * Taskcluster API call is safe to repeat). Other 4xx, 3xx and 2xx are final.
+     */
+    public boolean retries(int status) {
+        return (status >= 500 && status <= 599) || (status == 429 && tooManyRequests);
     }
 
     /** The waits of one request: call {@link #next} after each failed attempt. */

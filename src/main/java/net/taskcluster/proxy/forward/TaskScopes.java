@@ -44,7 +44,7 @@ public final class TaskScopes {
                 if (status == 200) {
                     return scopes(response.getContentAsString(), problem);
                 }
-                if (!RetryPolicy.isRetryableStatus(status)) {
+                if (!retryPolicy.retries(status)) {
                     throw new FetchException(problem + "the queue answered " + status);
                 }
                 failure = "the queue answered " + status;

@@ -1,6 +1,7 @@
 package net.taskcluster.proxy.forward;
 
 import java.time.Clock;
+import net.taskcluster.proxy.config.Config;
 import net.taskcluster.proxy.config.Timeouts;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -14,7 +15,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 public record UpstreamClient(QueuedThreadPool threads, Scheduler scheduler, HttpClient client, RetryPolicy retryPolicy) {
 
-    public static UpstreamClient start(Timeouts timeouts, Clock clock) throws Exception {
+    public static UpstreamClient start(Config config, Clock clock) throws Exception {
+        Timeouts timeouts = config.timeouts();
         // Everything the proxy does is non-blocking, so a few threads serve any load; on the 2-core machines it
         // was measured on, more threads only made more hand-offs. An acceptor and a selector per listener, and a
         // selector for the upstream client, take 3 to 5 of them.
@@ -26,6 +28,6 @@ public record UpstreamClient(QueuedThreadPool threads, Scheduler scheduler, Http
         LifeCycle.start(threads);
         LifeCycle.start(scheduler);
         LifeCycle.start(client);
-        return new UpstreamClient(threads, scheduler, client, new RetryPolicy(timeouts.retryBudget(), clock));
+        return new UpstreamClient(threads, scheduler, client, new RetryPolicy(timeouts.retryBudget(), config.retry429(), clock));
     }
 }

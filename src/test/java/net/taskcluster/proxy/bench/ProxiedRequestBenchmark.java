@@ -66,7 +66,7 @@ public class ProxiedRequestBenchmark {
             "--root-url", root, "--client-id", "bench/client", "--access-token", "bench-access-token-not-secret",
             "queue:get-artifact:*"}, Map.of());
         Clock clock = Clock.systemUTC();
-        UpstreamClient upstreamClient = UpstreamClient.start(run.config().timeouts(), clock);
+        UpstreamClient upstreamClient = UpstreamClient.start(run.config(), clock);
         proxy = new ProxyServer(run.config(), StartupIdentity.resolve(run.config(), upstreamClient), upstreamClient, clock);
         int port = proxy.start().get(0).getPort();
         client = new HttpClient();

@@ -52,7 +52,7 @@ class ReadmeOptionsTest {
         }
         Map<String, String> readme = new TreeMap<>();
         // Rows of the form: | `--name <value>` | `default` | meaning |, or "default X" in the meaning.
-        Pattern row = Pattern.compile("^\\| `(--[a-z0-9-]+)[^|]*\\|(?: `([^`]+)` \\|)?(.*)$", Pattern.MULTILINE);
+        Pattern row = Pattern.compile("^\\| `(--[a-z0-9-]+)(?:[^|\\\\]|\\\\.)*\\|(?: `([^`]+)` \\|)?(.*)$", Pattern.MULTILINE);
         Matcher m = row.matcher(usageSection().replaceAll("`-[a-z]`, ", ""));
         while (m.find()) {
             String value = m.group(2);

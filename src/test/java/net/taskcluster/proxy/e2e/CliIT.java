@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.testing.Http;
@@ -16,6 +19,7 @@ import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
 import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -144,6 +148,37 @@ class CliIT extends WithFakeDeployment {
             assertEquals(1, stderr.size(), stderr.toString());
             assertTrue(stderr.get(0).startsWith("taskcluster-proxy: could not fetch taskcluster task 'Unreachable00000000000'")
                     && stderr.get(0).contains("cannot connect"), stderr.get(0));
+        }
+    }
+    @Test
+    void thePortFileNamesThePortOnceListeningAndGoesOnACleanStop(@TempDir Path directory) throws Exception {
+        Path portFile = directory.resolve("proxy.port");
+        try (ProxyProcess proxy = proxy().args("--port-file", portFile.toString()).start()) {
+            int port = proxy.awaitListening().get(0);
+            assertEquals(port + "\n", Files.readString(portFile), "the port the kernel chose for --port 0");
+            assertEquals(200, RawResponse.request(Integer.parseInt(Files.readString(portFile).strip()), "GET",
+                    "/api/test/v1/scopes/current").status());
+            try (Stream<Path> files = Files.list(directory)) {
+                assertEquals(List.of(portFile), files.toList(), "no temporary file is left beside it");
+            }
+            proxy.terminate();
+            assertEquals(0, proxy.awaitExit(Duration.ofSeconds(30)));
+            assertFalse(Files.exists(portFile), "removed on a clean stop");
+        }
+    }
+
+    @Test
+    void aPortFileThatCannotBeWrittenStopsTheStartBeforeAnythingListens(@TempDir Path directory) throws Exception {
+        Path notADirectory = Files.writeString(directory.resolve("a-file"), "");
+        int port = Http.freePort();
+        try (ProxyProcess proxy = proxy().args("--port", String.valueOf(port), "--port-file",
+                notADirectory.resolve("proxy.port").toString()).start()) {
+            assertEquals(1, proxy.awaitExit(Duration.ofSeconds(30)));
+            List<String> stderr = proxy.stderr();
+            assertEquals(1, stderr.size(), stderr.toString());
+            assertTrue(stderr.get(0).startsWith("taskcluster-proxy: cannot write --port-file " + notADirectory.resolve("proxy.port")),
+                    stderr.get(0));
+            assertFalse(Http.isListening(port));
         }
     }
 }

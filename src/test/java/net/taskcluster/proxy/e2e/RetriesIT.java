@@ -90,8 +90,30 @@ class RetriesIT extends WithFakeDeployment {
     }
 
     @Test
-    void clientErrorsTooManyRequestsAndRedirectsAreFinal() {
-        for (int status : List.of(400, 404, 409, 429, 302, 304)) {
+    void tooManyRequestsIsRetriedWithTheBackoffAsItsFloor() throws Exception {
+        RawResponse response = RawResponse.request(quickPort, "GET", "/api/test/v1/too-many/plain/none");
+        assertEquals(200, response.status(), response.body());
+        assertEquals(3, attemptTimes("plain").size());
+
+        RawResponse asked = RawResponse.request(quickPort, "GET", "/api/test/v1/too-many/asked/1");
+        assertEquals(200, asked.status(), asked.body());
+        List<Long> at = attemptTimes("asked");
+        assertEquals(3, at.size());
+        assertTrue(at.get(1) - at.get(0) >= 1000 && at.get(2) - at.get(1) >= 1000, "Retry-After: 1 lengthened the waits: " + at);
+    }
+
+    @Test
+    void tooManyRequestsIsFinalWithRetry429False() throws Exception {
+        try (ProxyProcess original = started("--retry-429=false")) {
+            RawResponse response = RawResponse.request(original.awaitListening().get(0), "GET", "/api/test/v1/too-many/final/none");
+            assertEquals(429, response.status());
+            assertEquals(1, attemptTimes("final").size());
+        }
+    }
+
+    @Test
+    void clientErrorsAndRedirectsAreFinal() {
+        for (int status : List.of(400, 404, 409, 302, 304)) {
             String target = "/api/test/v1/sequence/final-" + status + "/" + status + ",200";
             RawResponse response = RawResponse.request(quickPort, "GET", target);
             assertEquals(status, response.status());

@@ -18,8 +18,8 @@ class RetryPolicyTest {
     /** Each wait at its lowest (random 0): 250, 375, 562, 843, 1265 ms... half of 500 ms growing by 1.5. */
     @Test
     void theScheduleGrowsByOneAndAHalfWithinItsRandomisation() {
-        RetryPolicy.Backoff lowest = new RetryPolicy(Duration.ofMinutes(15), clock, () -> 0.0).start();
-        RetryPolicy.Backoff highest = new RetryPolicy(Duration.ofMinutes(15), clock, () -> 0.999999).start();
+        RetryPolicy.Backoff lowest = new RetryPolicy(Duration.ofMinutes(15), true, clock, () -> 0.0).start();
+        RetryPolicy.Backoff highest = new RetryPolicy(Duration.ofMinutes(15), true, clock, () -> 0.999999).start();
         double interval = 500;
         for (int i = 0; i < 20; i++) {
             long low = lowest.next(null).toMillis();
@@ -33,7 +33,7 @@ class RetryPolicyTest {
 
     @Test
     void retryAfterZeroNeverShortensTheBackoff() {
-        RetryPolicy.Backoff withZero = new RetryPolicy(Duration.ofSeconds(10), clock, () -> 0.0).start();
+        RetryPolicy.Backoff withZero = new RetryPolicy(Duration.ofSeconds(10), true, clock, () -> 0.0).start();
         List<Long> attemptsAt = new ArrayList<>(List.of(0L));
         for (Duration wait; (wait = withZero.next("0")) != null; ) {
             clock.advance(wait);
@@ -45,21 +45,21 @@ class RetryPolicyTest {
 
     @Test
     void retryAfterLengthensAWait() {
-        RetryPolicy.Backoff backoff = new RetryPolicy(Duration.ofMinutes(15), clock, () -> 0.5).start();
+        RetryPolicy.Backoff backoff = new RetryPolicy(Duration.ofMinutes(15), true, clock, () -> 0.5).start();
         assertEquals(Duration.ofSeconds(7), backoff.next("7"));
         assertEquals(Duration.ofSeconds(7), backoff.next(" 7 "));
     }
 
     @Test
     void aRetryAfterPastTheBudgetEndsTheRetriesAtOnce() {
-        RetryPolicy.Backoff backoff = new RetryPolicy(Duration.ofSeconds(30), clock, () -> 0.5).start();
+        RetryPolicy.Backoff backoff = new RetryPolicy(Duration.ofSeconds(30), true, clock, () -> 0.5).start();
         assertNull(backoff.next("86400"));
-        assertNull(new RetryPolicy(Duration.ofSeconds(30), clock, () -> 0.5).start().next("9999999999999"));
+        assertNull(new RetryPolicy(Duration.ofSeconds(30), true, clock, () -> 0.5).start().next("9999999999999"));
     }
 
     @Test
     void httpDatesCountFromTheClockAndOnesInThePastCountAsZero() {
-        RetryPolicy.Backoff backoff = new RetryPolicy(Duration.ofMinutes(15), clock, () -> 0.0).start();
+        RetryPolicy.Backoff backoff = new RetryPolicy(Duration.ofMinutes(15), true, clock, () -> 0.0).start();
         assertEquals(Duration.ofMillis(250), backoff.next("Wed, 21 Oct 2015 07:28:00 GMT"), "the floor, not zero");
         assertEquals(Duration.ofSeconds(90), backoff.next("Tue, 01 Dec 2026 12:01:30 GMT"));
         assertEquals(Duration.ofMillis(562), backoff.next("not a date"), "an unreadable value is ignored");
@@ -67,16 +67,19 @@ class RetryPolicyTest {
 
     @Test
     void nothingIsRetriedOnceTheBudgetWouldBePassed() {
-        RetryPolicy.Backoff backoff = new RetryPolicy(Duration.ofSeconds(2), clock, () -> 0.0).start();
+        RetryPolicy.Backoff backoff = new RetryPolicy(Duration.ofSeconds(2), true, clock, () -> 0.0).start();
         assertEquals(Duration.ofMillis(250), backoff.next(null));
         clock.advance(Duration.ofMillis(1800));
         assertNull(backoff.next(null), "1.8 s gone and 375 ms more would pass 2 s");
     }
 
     @Test
-    void fiveHundredsAreRetriedAndNothingElse() {
+    void fiveHundredsAndTooManyRequestsAreRetriedAndNothingElse() {
+        RetryPolicy policy = new RetryPolicy(Duration.ofMinutes(15), true, clock);
+        RetryPolicy asTheOriginal = new RetryPolicy(Duration.ofMinutes(15), false, clock);
         for (int status = 100; status < 600; status++) {
-            assertEquals(status >= 500, RetryPolicy.isRetryableStatus(status), String.valueOf(status));
+            assertEquals(status >= 500 || status == 429, policy.retries(status), String.valueOf(status));
+            assertEquals(status >= 500, asTheOriginal.retries(status), String.valueOf(status));
         }
     }
 }
