@@ -89,7 +89,9 @@ final class Options {
                   <scope>...   Scopes the requests are restricted to.
 
                 Environment: TASKCLUSTER_ROOT_URL, TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN and
-                TASKCLUSTER_CERTIFICATE are used when the matching option is absent or empty.
+                TASKCLUSTER_CERTIFICATE are used when the matching option is absent or empty. SSL_CERT_FILE and
+                SSL_CERT_DIR say which CA certificates to trust, as for Go programs (otherwise the host's bundle).
+                TASKCLUSTER_PROXY_JAVA_OPTS: extra JVM options for the launcher (such as -Xmx64m).
                 Durations are written like 500ms, 30s, 15m or 1h; sizes like 262144, 256k or 1m.
                 """);
         return out.toString();
