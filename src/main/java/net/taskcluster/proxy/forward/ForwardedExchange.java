@@ -2,6 +2,7 @@ package net.taskcluster.proxy.forward;
 
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import net.taskcluster.proxy.identity.Identity;
@@ -62,7 +63,9 @@ final class ForwardedExchange {
      */
     private void clientToProxyRequest() {
         RequestBody.of(caller, forwarding.maxBufferedBody(), forwarding.bodyBudget()).whenComplete((read, failure) -> {
-            if (failure instanceof RequestBody.CallerGone gone) {
+            Throwable cause = failure instanceof CompletionException wrapped ? wrapped.getCause() : failure;
+            if (cause != null) {
+                BodyReader.CallerGone gone = cause instanceof BodyReader.CallerGone g ? g : new BodyReader.CallerGone(0, cause);
                 bodyCutShort(gone.bytes, gone.getCause());
                 return;
             }

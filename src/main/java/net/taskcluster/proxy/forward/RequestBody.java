@@ -1,7 +1,7 @@
 package net.taskcluster.proxy.forward;
 
-import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -34,7 +34,10 @@ abstract sealed class RequestBody {
     /** Gives back the memory the body holds; called once, when its exchange ends. */
     void release() {}
 
-    /** Completes with the body; or, when the caller goes away while a held body is read, with {@link CallerGone}. */
+    /**
+     * Completes with the body; or, when the caller goes away while a held body is read, with
+     * {@link BodyReader.CallerGone}.
+     */
     static CompletableFuture<RequestBody> of(Request caller, int maxBuffered, BodyBudget budget) {
         long length = caller.getLength();
         boolean chunked = caller.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
@@ -47,19 +50,13 @@ abstract sealed class RequestBody {
         if (!budget.tryReserve(length)) {
             return CompletableFuture.completedFuture(new Streamed(caller, "the memory for held bodies is in use"));
         }
-        CompletableFuture<RequestBody> read = new CompletableFuture<>();
-        new HeldReader(caller, new byte[(int) length], budget, read).run();
-        return read;
-    }
-
-    /** The caller went away (or ended its body early) after sending this many bytes of it. */
-    static final class CallerGone extends Exception {
-        final long bytes;
-
-        CallerGone(long bytes, Throwable cause) {
-            super("the caller went away after " + bytes + " bytes of the body", cause, false, false);
-            this.bytes = bytes;
-        }
+        return BodyReader.read(caller, (int) length).handle((bytes, failure) -> {
+            if (failure != null) {
+                budget.release(length);
+                throw new CompletionException(failure);
+            }
+            return new Held(bytes, budget);
+        });
     }
 
     /** No body, or one held in memory: replayable. */
@@ -96,52 +93,6 @@ abstract sealed class RequestBody {
         void release() {
             if (bytes != null) {
                 budget.release(bytes.length);
-            }
-        }
-    }
-
-    /** Reads a body of known length into its reserved array, chunk by chunk as the caller sends it. */
-    private static final class HeldReader implements Runnable {
-        private final Request caller;
-        private final byte[] bytes;
-        private final BodyBudget budget;
-        private final CompletableFuture<RequestBody> done;
-        private int filled;
-
-        HeldReader(Request caller, byte[] bytes, BodyBudget budget, CompletableFuture<RequestBody> done) {
-            this.caller = caller;
-            this.bytes = bytes;
-            this.budget = budget;
-            this.done = done;
-        }
-
-        @Override
-        public void run() {
-            if (bytes.length == 0) {
-                done.complete(new Held(bytes, budget));
-                return;
-            }
-            while (true) {
-                Content.Chunk chunk = caller.read();
-                if (chunk == null) {
-                    caller.demand(this);
-                    return;
-                }
-                if (Content.Chunk.isFailure(chunk)) {
-                    budget.release(bytes.length);
-                    done.completeExceptionally(new CallerGone(filled, chunk.getFailure()));
-                    return;
-                }
-                ByteBuffer buffer = chunk.getByteBuffer();
-                int n = Math.min(buffer.remaining(), bytes.length - filled); // Jetty never passes the Content-Length
-                buffer.get(bytes, filled, n);
-                filled += n;
-                boolean last = chunk.isLast();
-                chunk.release();
-                if (last || filled == bytes.length) {
-                    done.complete(new Held(bytes, budget));
-                    return;
-                }
             }
         }
     }

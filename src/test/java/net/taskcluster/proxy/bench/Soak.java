@@ -25,8 +25,8 @@ import net.taskcluster.proxy.testing.TestClients;
 /**
  * The soak run (bench/soak.sh; not a test): the built proxy against the fake deployment, which checks every
  * signature. First the maximum throughput of that pair is measured (closed loop, 64 callers), then requests are
- * sent at half of it, at a fixed rate, for SOAK_MINUTES (default 30), while the credentials are rotated every
- * second, alternating between permanent and temporary ones. In the same minutes a {@link Probe} asks the deployment
+ * sent at a share of it (SOAK_SHARE, default 0.5), at a fixed rate, for SOAK_MINUTES (default 30), while the
+ * credentials are rotated every second, alternating between permanent and temporary ones. In the same minutes a {@link Probe} asks the deployment
  * directly, at SOAK_PROBE_RATE (default 50 req/s). The first minute at the fixed rate lets the switch from flat
  * out settle (the proxy's upstream pool shrinks, its JIT adapts); it counts for errors but not for the comparison.
  *
@@ -98,7 +98,8 @@ public final class Soak {
         System.out.println("warming up (10 s), then measuring the maximum throughput (20 s, " + CALLERS + " callers)");
         closedLoop(Duration.ofSeconds(10));
         double max = closedLoop(Duration.ofSeconds(20));
-        double rate = max / 2;
+        double share = Double.parseDouble(System.getenv().getOrDefault("SOAK_SHARE", "0.5"));
+        double rate = max * share;
         long errorsBefore = proxied.errors().count();
         System.out.printf(Locale.ROOT, "maximum %.0f req/s (%d errors); soaking at %.0f req/s for %d minutes (after %d to settle),"
                 + " probing the deployment directly at %.0f req/s%n", max, errorsBefore, rate, minutes, SETTLE_MINUTES, probeRate);
@@ -134,7 +135,7 @@ public final class Soak {
         boolean pass = proxyErrors == 0 && probe.errors().count() == 0 && rotation.failures() == 0
                 && Math.abs(ratioChange) < RATIO_LIMIT && Math.abs(rssChange) <= RSS_LIMIT;
         String report = String.format(Locale.ROOT, """
-                soak: %d minutes (+%d settling) at %.0f req/s (half of the measured maximum, %.0f req/s)
+                soak: %d minutes (+%d settling) at %.0f req/s (a share of the measured maximum, %.0f req/s)
                 proxy: %d requests, %d errors; probe (the deployment directly): %d requests at %.0f req/s, %d errors
                 rotations: %d (every second), %d failed
                 first %d minutes after settling: %s
