@@ -45,10 +45,14 @@ public interface SocketOwners {
     static SocketOwners ofThisKernel() {
         try {
             return NetlinkSockDiag.open();
-        } catch (IOException | RuntimeException | LinkageError e) {
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (Exception | Error e) {
+            // Besides I/O errors and a missing native-access grant, a native executable built without the FFM
+            // runtime throws an Error (UnsupportedFeatureError) at the first downcall: each means "use /proc".
             LoggerFactory.getLogger(SocketOwners.class).warn(
                     "peer check: the kernel's sock_diag lookup is unavailable ({}): scanning /proc/net/tcp instead",
-                    e.getMessage());
+                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             return new ProcNetTcp();
         }
     }
