@@ -3,7 +3,8 @@
 
 Usage: startup.py RUNS PORT PATH -- COMMAND...
 Starts COMMAND RUNS times; each time polls http://127.0.0.1:PORT/PATH until it answers 200, then waits a second,
-reads VmRSS of the process, and kills it. Prints JSON: {"runs_ms": [...], "median_ms", "idle_rss_kib"}.
+reads VmRSS of the process and its private dirty memory (smaps_rollup: what another copy could not share), and kills
+it. Prints JSON: {"runs_ms": [...], "median_ms", "idle_rss_kib", "idle_private_dirty_kib"}.
 """
 import json
 import os
@@ -37,10 +38,18 @@ def rss_kib(pid):
     return None
 
 
+def private_dirty_kib(pid):
+    with open("/proc/%d/smaps_rollup" % pid) as rollup:
+        for line in rollup:
+            if line.startswith("Private_Dirty:"):
+                return int(line.split()[1])
+    return None
+
+
 def main():
     runs, port, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     command = sys.argv[sys.argv.index("--") + 1:]
-    times, rss = [], []
+    times, rss, dirty = [], [], []
     for _ in range(runs):
         start = time.monotonic()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -52,10 +61,12 @@ def main():
         times.append(elapsed)
         time.sleep(1)
         rss.append(rss_kib(process.pid))
+        dirty.append(private_dirty_kib(process.pid))
         process.send_signal(signal.SIGKILL)
         process.wait()
     print(json.dumps({"runs_ms": [round(t, 1) for t in times], "median_ms": round(statistics.median(times), 1),
-                      "idle_rss_kib": int(statistics.median(rss))}))
+                      "idle_rss_kib": int(statistics.median(rss)),
+                      "idle_private_dirty_kib": int(statistics.median(dirty))}))
 
 
 if __name__ == "__main__":

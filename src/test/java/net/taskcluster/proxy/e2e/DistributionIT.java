@@ -26,7 +26,9 @@ class DistributionIT extends WithFakeDeployment {
 
     @Test
     void theArchiveRunsWithoutAnInstalledJava(@TempDir Path unpacked, @TempDir Path tools) throws Exception {
-        Path archive = Path.of("target", "taskcluster-proxy-" + Version.CURRENT.version() + "-linux-x64.tar.gz");
+        // -Dproxy.archive: another distribution of the same version, such as the native one (scripts/native.sh).
+        Path archive = Path.of(System.getProperty("proxy.archive",
+                "target/taskcluster-proxy-" + Version.CURRENT.version() + "-linux-x64.tar.gz"));
         assertTrue(Files.isRegularFile(archive), "the build made " + archive);
         System.out.printf("distribution archive: %s, %.1f MiB%n", archive.getFileName(), Files.size(archive) / 1048576.0);
         assertEquals(0, new ProcessBuilder("tar", "-xzf", archive.toAbsolutePath().toString(), "-C", unpacked.toString())
