@@ -3,6 +3,8 @@
 #   target/native/taskcluster-proxy/{bin/taskcluster-proxy, lib/taskcluster-proxy, lib/*.so, LICENSE}
 #   target/taskcluster-proxy-<version>-linux-x64-native.tar.gz (the same, in a folder taskcluster-proxy-<version>)
 # It takes about 7 minutes on 2 cores and 3 GB of memory (TCP_NATIVE_QUICK=1: the builder's quick mode, -Ob).
+# TCP_NATIVE_AUDIT=1 builds an executable that reports on stderr every reflective or resource access that the
+# reachability metadata does not cover (instead of failing it silently), for finding what the metadata lacks.
 #
 # With GRAALVM_HOME set (a GraalVM or Liberica NIK for JDK 25), its bin/native-image builds it: the standard route.
 # Without, the builder is assembled from Maven Central jars (src/main/native/builder-pom.xml) and runs on the
@@ -45,6 +47,9 @@ image_options=(
     -H:+InstallExitHandlers        # SIGTERM/SIGINT run the shutdown hooks, as on the JVM
     -R:MaxHeapSize=32m             # the JVM distribution's -Xmx32m (src/main/dist/jvm.args); -Xmx... overrides
 )
+if [ -n "${TCP_NATIVE_AUDIT:-}" ]; then
+    image_options+=(-H:ThrowMissingRegistrationErrors= -R:MissingRegistrationReportingMode=Warn)
+fi
 classpath=$(printf '%s:' target/taskcluster-proxy.jar target/lib/*.jar)
 classpath=${classpath%:}
 
@@ -105,6 +110,8 @@ else
         done
     } > "$work/jvm-stubs.c"
     gcc "${cflags[@]}" -c "$work/jvm-stubs.c" -o "$work/jvm-stubs.o"
+    grep -o '^void [A-Za-z_0-9]*' "$work/jvm-stubs.c" | cut -c6- > "$out/jvm-stubs.txt"
+    echo "native.sh: libjvm.so: $(wc -l < "$out/jvm-stubs.txt") HotSpot functions stubbed (aborting by name; listed in $out/jvm-stubs.txt)"
     # The JDK libraries ask for their HotSpot symbols at version SUNWprivate_1.1.
     printf 'SUNWprivate_1.1 { global: JVM_*; jio_*; initialize; tcp_*; local: *; };\n' > "$work/jvm.map"
     mkdir -p "$jdklib"
@@ -119,7 +126,11 @@ else
     done
     linker_options+=('-Wl,-rpath,$ORIGIN')
 
-    # 4. The builder, as GraalVM's driver would start it.
+    # 4. The builder, as GraalVM's driver would start it. The driver also finds the reachability metadata the jars
+    #    carry (META-INF/native-image/<group>/<artifact>/*.json) and names those folders to the builder.
+    metadata_roots=$(for jar in target/taskcluster-proxy.jar target/lib/*.jar; do
+        unzip -Z1 "$jar" | sed -n 's,^\(META-INF/native-image/.*\)/[^/]*\.json$,\1,p'
+    done | sort -u | paste -sd,)
     java -XX:+UnlockExperimentalVMOptions -XX:+EnableJVMCI src/main/native/BuilderArgs.java "${builder_jars[@]}" \
         > "$work/builder-jvm.args"
     export JVMCI_VERSION_CHECK=ignore # builder 25.0.4 on Temurin 25.0.x: the JVMCI API is the same release line
@@ -141,7 +152,7 @@ else
         --upgrade-module-path "${compiler_jar[0]}" --module-path "$module_path" \
         --module org.graalvm.nativeimage.builder/com.oracle.svm.hosted.NativeImageGeneratorRunner \
         -imagecp "$classpath" \
-        -H:Path="$work" -H:CLibraryPath="$clib" -H:ImageBuildID="$(cat /proc/sys/kernel/random/uuid)" \
+        -H:Path="$work" -H:CLibraryPath="$clib" -H:ConfigurationResourceRoots="$metadata_roots" -H:ImageBuildID="$(cat /proc/sys/kernel/random/uuid)" \
         -H:+UnlockExperimentalVMOptions "${image_options[@]}" \
         "${linker_options[@]/#/-H:NativeLinkerOption=}" -H:TempDirectory="$PWD/$work/tmp" ${TCP_NATIVE_QUICK:+-H:Optimize=b} \
         2>&1 | tee "$out/build.log"
