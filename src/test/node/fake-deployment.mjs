@@ -84,7 +84,11 @@ const sentExt = (authorization) => {
   }
 };
 
-const server = http.createServer(async (req, res) => {
+// A request whose body is cut short (the proxy aborts it when its caller goes away) rejects its readBody: that
+// connection is dropped, and the deployment goes on serving the others.
+const server = http.createServer((req, res) => handle(req, res).catch(() => res.destroy()));
+
+async function handle(req, res) {
   const target = req.url;
   if (target === '/__control/log') return json(res, 200, log);
   if (target === '/__control/events') return json(res, 200, events);
@@ -152,11 +156,12 @@ const server = http.createServer(async (req, res) => {
     const status = codes[Math.min(n, codes.length) - 1];
     return json(res, status, { attempt: n, status, body }, { 'X-Attempt': String(n) });
   }
-  if ((m = /^unavailable\/([^/]+)\/(\d+)$/.exec(rest))) {
+  if ((m = /^unavailable\/([^/]+)\/(\d+|past)$/.exec(rest))) {
+    // Always 503, asking for a retry after that many seconds, or at an HTTP date in the past.
     req.resume();
     const n = count('unavailable/' + m[1]);
     event('unavailable-' + n, m[1]);
-    return json(res, 503, { attempt: n }, { 'Retry-After': m[2] });
+    return json(res, 503, { attempt: n }, { 'Retry-After': m[2] === 'past' ? 'Wed, 21 Oct 2015 07:28:00 GMT' : m[2] });
   }
   if (service === 'auth' && rest === 'test-authenticate' && req.method === 'POST') {
     const chunks = [];
@@ -191,6 +196,19 @@ const server = http.createServer(async (req, res) => {
       res.end();
     };
     return pump();
+  }
+  if ((m = /^slow-upload\/(\d+)$/.exec(rest))) {
+    // Reads the whole body, then answers after the delay: many callers at once hold their requests open together.
+    const body = await readBody(req);
+    await new Promise((resolve) => setTimeout(resolve, Number(m[1])));
+    return json(res, 200, body);
+  }
+  if ((m = /^upload\/([^/]+)$/.exec(rest))) {
+    // As upload, and says whether the body arrived whole: a caller's cut-short body must never look complete here.
+    event('upload-started', m[1]);
+    req.on('close', () => event(req.complete ? 'upload-complete' : 'upload-incomplete', m[1]));
+    const body = await readBody(req).catch(() => null);
+    return body ? json(res, 200, body) : res.destroy();
   }
   if (rest === 'upload') {
     const body = await readBody(req);
@@ -234,7 +252,7 @@ const server = http.createServer(async (req, res) => {
   }
   req.resume();
   return json(res, 404, { code: 'ResourceNotFound', message: 'unknown test route ' + rest });
-});
+}
 
 // Naming the proxy behind a connection scans /proc synchronously (tens of ms with many sockets open): only when the
 // log that needs it is kept. In a long run, a burst of new connections made the event loop stall for a second.

@@ -11,6 +11,7 @@ import net.taskcluster.proxy.cli.Config;
 import net.taskcluster.proxy.cli.Invocation;
 import net.taskcluster.proxy.cli.UsageException;
 import net.taskcluster.proxy.json.Json;
+import net.taskcluster.proxy.proxy.ProxyIdentity;
 import net.taskcluster.proxy.proxy.TaskScopes;
 import net.taskcluster.proxy.server.ProxyServer;
 import org.slf4j.Logger;
@@ -60,6 +61,10 @@ public final class Main {
             addresses = server.start(scopes);
         } catch (TaskScopes.FetchException e) {
             System.err.println("taskcluster-proxy: " + e.getMessage());
+            System.exit(1);
+            return;
+        } catch (ProxyIdentity.TooLargeException e) {
+            System.err.println("taskcluster-proxy: cannot serve: " + e.getMessage());
             System.exit(1);
             return;
         } catch (IOException e) {

@@ -1,6 +1,6 @@
 package net.taskcluster.proxy;
 
-import java.util.concurrent.TimeoutException;
+import java.util.List;
 import net.taskcluster.proxy.server.ProxyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,10 +20,12 @@ final class Shutdown {
         Runnable stop = () -> {
             int status = 0;
             try {
-                server.stop();
-                LOG.info("stopped");
-            } catch (TimeoutException e) {
-                LOG.info("stopped: requests still in flight after the shutdown timeout were cut");
+                List<String> cut = server.stop();
+                for (String request : cut) {
+                    LOG.info("cut at the shutdown timeout: {}", request);
+                }
+                LOG.info(cut.isEmpty() ? "stopped: every request in flight finished"
+                        : "stopped: " + cut.size() + " request(s) still in flight at the shutdown timeout were cut");
             } catch (Exception e) {
                 LOG.warn("stopping failed: {}", e.toString());
                 status = 1;

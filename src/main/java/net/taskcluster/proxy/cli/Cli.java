@@ -14,6 +14,7 @@ import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.peer.Cidr;
 import net.taskcluster.proxy.peer.IpLiteral;
 import net.taskcluster.proxy.peer.SystemUsers;
+import net.taskcluster.proxy.proxy.BodyBudget;
 import net.taskcluster.proxy.routing.Target;
 import org.apache.commons.cli.AmbiguousOptionException;
 import org.apache.commons.cli.CommandLine;
@@ -63,12 +64,18 @@ public final class Cli {
 
     // In the original's order: port and address first, then the root URL and the credentials.
     private static Config validate(CommandLine o, Map<String, String> env) throws UsageException {
-        int port = port(value(o, Options.PORT, "8080"));
-        Duration connectTimeout = positive(duration(o, Options.CONNECT_TIMEOUT, Duration.ofSeconds(30)));
-        Duration idleTimeout = positive(duration(o, Options.IDLE_TIMEOUT, Duration.ofMinutes(2)));
-        Duration retryBudget = duration(o, Options.RETRY_BUDGET, Duration.ofMinutes(15));
-        Duration shutdownTimeout = duration(o, Options.SHUTDOWN_TIMEOUT, Duration.ofSeconds(10));
-        int maxBufferedBody = size(o, Options.MAX_BUFFERED_BODY, 256 * 1024);
+        int port = port(value(o, Options.PORT, Defaults.PORT));
+        Duration connectTimeout = positive(duration(o, Options.CONNECT_TIMEOUT, Defaults.CONNECT_TIMEOUT));
+        Duration idleTimeout = positive(duration(o, Options.IDLE_TIMEOUT, Defaults.IDLE_TIMEOUT));
+        Duration retryBudget = duration(o, Options.RETRY_BUDGET, Defaults.RETRY_BUDGET);
+        Duration shutdownTimeout = duration(o, Options.SHUTDOWN_TIMEOUT, Defaults.SHUTDOWN_TIMEOUT);
+        int maxBufferedBody = size(o, Options.MAX_BUFFERED_BODY, Defaults.MAX_BUFFERED_BODY);
+        long bodyBudget = BodyBudget.forHeap(Runtime.getRuntime().maxMemory());
+        if (maxBufferedBody > bodyBudget) {
+            throw new UsageException("--" + Options.MAX_BUFFERED_BODY + ": " + value(o, Options.MAX_BUFFERED_BODY, Defaults.MAX_BUFFERED_BODY)
+                    + " cannot fit the " + (bodyBudget >> 10) + "k that all held request bodies share (a quarter of the"
+                    + " heap; a larger -Xmx in TASKCLUSTER_PROXY_JAVA_OPTS raises it)");
+        }
         String ipAddress = value(o, Options.IP_ADDRESS, null);
         InetAddress bindAddress = null;
         if (ipAddress != null && !ipAddress.isEmpty()) {
@@ -120,11 +127,8 @@ public final class Cli {
     private static final Pattern SIZE = Pattern.compile("([0-9]{1,9})([km])?");
 
     /** {@code 500ms}, {@code 30s}, {@code 15m}, {@code 1h}, or a plain number of seconds. */
-    private static Duration duration(CommandLine o, String option, Duration otherwise) throws UsageException {
-        String value = value(o, option, null);
-        if (value == null) {
-            return otherwise;
-        }
+    private static Duration duration(CommandLine o, String option, String otherwise) throws UsageException {
+        String value = value(o, option, otherwise);
         Matcher m = DURATION.matcher(value.trim().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             throw new UsageException("--" + option + ": '" + value + "' is not a duration (such as 500ms, 30s, 15m or 1h)");
@@ -139,11 +143,8 @@ public final class Cli {
     }
 
     /** A number of bytes, optionally with a binary suffix, {@code k} or {@code m}; at most 64m. */
-    private static int size(CommandLine o, String option, int otherwise) throws UsageException {
-        String value = value(o, option, null);
-        if (value == null) {
-            return otherwise;
-        }
+    private static int size(CommandLine o, String option, String otherwise) throws UsageException {
+        String value = value(o, option, otherwise);
         Matcher m = SIZE.matcher(value.trim().toLowerCase(Locale.ROOT));
         long bytes = m.matches() ? Long.parseLong(m.group(1)) << ("k".equals(m.group(2)) ? 10 : "m".equals(m.group(2)) ? 20 : 0) : -1;
         if (bytes < 0 || bytes > 64L << 20) {

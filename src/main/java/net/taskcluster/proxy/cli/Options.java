@@ -34,7 +34,7 @@ final class Options {
             .addOption(flag("h", HELP, "Show this help and exit."))
             .addOption(flag(null, VERSION, "Show the version (and git revision) and exit."))
             .addOption(flag(null, SHORT_VERSION, "Show only the version number and exit."))
-            .addOption(value("p", PORT, "port", "Port to listen on; 0 picks a free one [default: 8080]."))
+            .addOption(value("p", PORT, "port", "Port to listen on; 0 picks a free one" + byDefault(Defaults.PORT)))
             .addOption(value("i", IP_ADDRESS, "address", "IPv4 or IPv6 address to listen on [default: all interfaces]."))
             .addOption(value("t", TASK_ID, "taskId", "Add the scopes of this task, fetched from the Queue at start-up."))
             .addOption(value(null, ROOT_URL, "rootUrl", "Root URL of the Taskcluster deployment."))
@@ -44,13 +44,14 @@ final class Options {
             .addOption(value(null, ALLOWED_USER, "username", "Accept connections only from this OS user's sockets (and root's)."))
             .addOption(value(null, ALLOWED_NETWORK, "cidr", "Also accept peers in this network whose socket owner cannot be "
                     + "seen (another network namespace); listens on 127.0.0.1 too."))
-            .addOption(value(null, CONNECT_TIMEOUT, "duration", "Time allowed to connect to the upstream, per attempt [default: 30s]."))
-            .addOption(value(null, IDLE_TIMEOUT, "duration", "An upstream attempt that moves no bytes for this long is cut [default: 2m]."))
+            .addOption(value(null, CONNECT_TIMEOUT, "duration", "Time allowed to connect to the upstream, per attempt" + byDefault(Defaults.CONNECT_TIMEOUT)))
+            .addOption(value(null, IDLE_TIMEOUT, "duration", "An upstream attempt that moves no bytes for this long is cut" + byDefault(Defaults.IDLE_TIMEOUT)))
             .addOption(value(null, RETRY_BUDGET, "duration",
-                    "Give up retrying a request (5xx answers, connection failures) after this long [default: 15m]."))
+                    "Give up retrying a request (5xx answers, connection failures) after this long" + byDefault(Defaults.RETRY_BUDGET)))
             .addOption(value(null, MAX_BUFFERED_BODY, "size",
-                    "Request bodies up to this size are held in memory and retried; larger ones stream once [default: 256k]."))
-            .addOption(value(null, SHUTDOWN_TIMEOUT, "duration", "On SIGTERM, wait this long for requests in flight [default: 10s]."));
+                    "Request bodies up to this size are held in memory and retried; larger ones stream once"
+                            + byDefault(Defaults.MAX_BUFFERED_BODY)))
+            .addOption(value(null, SHUTDOWN_TIMEOUT, "duration", "On SIGTERM, wait this long for requests in flight" + byDefault(Defaults.SHUTDOWN_TIMEOUT)));
 
     private Options() {}
 
@@ -86,6 +87,10 @@ final class Options {
                 Durations are written like 500ms, 30s, 15m or 1h; sizes like 262144, 256k or 1m.
                 """);
         return out.toString();
+    }
+
+    private static String byDefault(String value) {
+        return " [default: " + value + "].";
     }
 
     private static Option flag(String shortName, String longName, String description) {

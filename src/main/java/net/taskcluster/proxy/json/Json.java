@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.io.SerializedString;
@@ -24,7 +25,18 @@ import java.util.Map;
  * headers are byte-for-byte what the original proxy produces.
  */
 public final class Json {
-    private static final JsonFactory FACTORY = new JsonFactoryBuilder().characterEscapes(new GoEscapes()).build();
+    /**
+     * How deep objects and arrays may nest. Credentials, certificates and task definitions need a handful of
+     * levels; jackson-jr reads nested values by recursion, and on the proxy's small thread stacks (-Xss512k) about a
+     * thousand levels of objects overflowed the stack before the parser's own default limit (1000) was reached.
+     * The parser checks this as each object or array opens, so a deeper document is refused before the recursion
+     * gets anywhere near the end of the stack, however deep it goes.
+     */
+    static final int MAX_NESTING_DEPTH = 100;
+    private static final JsonFactory FACTORY = new JsonFactoryBuilder()
+            .characterEscapes(new GoEscapes())
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING_DEPTH).build())
+            .build();
     private static final JSON READER = JSON.builder(FACTORY).build()
             .with(JSON.Feature.FAIL_ON_DUPLICATE_MAP_KEYS)
             .with(JSON.Feature.PRESERVE_FIELD_ORDERING);
@@ -95,7 +107,7 @@ public final class Json {
     // Jackson's own messages quote the offending input, which may be a secret: report only where it broke.
     private static String describe(IOException e) {
         if (e instanceof StreamConstraintsException) { // valid JSON, but more than any credentials need
-            return "JSON beyond the parser's limits (numbers up to 1000 digits, nesting up to 1000 deep)";
+            return "JSON beyond the parser's limits (numbers up to 1000 digits, nesting up to " + MAX_NESTING_DEPTH + " deep)";
         }
         if (e instanceof JsonProcessingException jpe && jpe.getLocation() != null) {
             JsonLocation at = jpe.getLocation();

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.eclipse.jetty.io.Connection;
@@ -19,37 +20,68 @@ import org.eclipse.jetty.util.thread.Scheduler;
  *
  * <p>Jetty does not read an HTTP/1.1 connection while a request is being handled, so a caller's close goes
  * unnoticed until something is written. While nothing is written, the connections of the waiting requests are
- * polled, four times a second by one sweep for all of them, with a non-blocking read: end of stream means the
- * caller is gone. Bytes, if a caller pipelines its next request, are handed back to the connection (as the bytes an
- * upgrade had read ahead) and the watch ends. A request is only watched once its body has been read to the end,
+ * polled, four times a second by one sweep for all of them (none while nothing waits), with a non-blocking read:
+ * end of stream means the caller is gone. Bytes, if a caller pipelines its next request, are handed back to the
+ * connection (as the bytes an upgrade had read ahead) and the watch ends. A request is only watched once its body has been read to the end,
  * and no longer once its answer is being written, so the sweep never reads beside Jetty.
  */
-final class CallerWatch {
+final class CallerWatch implements AutoCloseable {
     private static final long PERIOD_MS = 250;
+    private static final int BUFFER_SIZE = 4096;
 
     private final Scheduler scheduler;
     private final Set<Watch> watches = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+    private volatile Scheduler.Task sweepTask;
+    /** Read into by the sweep only (one at a time); replaced when a caller's pipelined bytes are handed on in it. */
+    private ByteBuffer buffer = BufferUtil.allocate(BUFFER_SIZE);
 
     CallerWatch(Scheduler scheduler) {
         this.scheduler = scheduler;
-        scheduler.schedule(this::sweep, PERIOD_MS, TimeUnit.MILLISECONDS);
     }
 
     /** Starts watching the caller's connection; {@code onGone} runs if it closes. */
     Watch watch(Request caller, Consumer<Throwable> onGone) {
         Watch watch = new Watch(caller.getConnectionMetaData().getConnection().getEndPoint(), onGone);
         watches.add(watch);
+        scheduleSweep();
         return watch;
+    }
+
+    /** How many connections are watched now. */
+    int watching() {
+        return watches.size();
+    }
+
+    /** Stops the sweeps for good. */
+    @Override
+    public void close() {
+        Scheduler.Task task = sweepTask;
+        if (task != null) {
+            task.cancel();
+        }
+        watches.clear();
+    }
+
+    // Sweeps run only while something is watched: an idle proxy is never woken by them.
+    private void scheduleSweep() {
+        if (scheduler.isRunning() && scheduled.compareAndSet(false, true)) {
+            sweepTask = scheduler.schedule(this::sweep, PERIOD_MS, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void sweep() {
         try {
             for (Watch watch : watches) {
-                watch.poll();
+                BufferUtil.clear(buffer);
+                if (watch.poll(buffer)) {
+                    buffer = BufferUtil.allocate(BUFFER_SIZE);
+                }
             }
         } finally {
-            if (scheduler.isRunning()) {
-                scheduler.schedule(this::sweep, PERIOD_MS, TimeUnit.MILLISECONDS);
+            scheduled.set(false);
+            if (!watches.isEmpty()) {
+                scheduleSweep();
             }
         }
     }
@@ -66,16 +98,17 @@ final class CallerWatch {
             this.onGone = onGone;
         }
 
-        private void poll() {
+        /** Reads what the caller sent, if anything; returns whether {@code buffer} was handed on to the connection. */
+        private boolean poll(ByteBuffer buffer) {
             Throwable gone = null;
+            boolean handedOn = false;
             if (!lock.tryLock()) {
-                return; // being stopped
+                return false; // being stopped
             }
             try {
                 if (stopped) {
-                    return;
+                    return false;
                 }
-                ByteBuffer buffer = BufferUtil.allocate(4096);
                 int read;
                 try {
                     read = endPoint.fill(buffer);
@@ -86,6 +119,7 @@ final class CallerWatch {
                     gone = new EofException("the caller closed the connection");
                 } else if (read > 0 && endPoint.getConnection() instanceof Connection.UpgradeTo connection) {
                     connection.onUpgradeTo(buffer);
+                    handedOn = true;
                 }
                 if (read != 0) {
                     stopped = true;
@@ -97,6 +131,7 @@ final class CallerWatch {
             if (gone != null) {
                 onGone.accept(gone);
             }
+            return handedOn;
         }
 
         /** Ends the watch; after this returns, the connection is never read by it again. */

@@ -1,284 +1,332 @@
 package net.taskcluster.proxy.proxy;
 
-import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import net.taskcluster.proxy.auth.Identity;
 import net.taskcluster.proxy.routing.Target;
-import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One caller request on its way through the proxy: attempts, each signed afresh with the identity current at that
- * moment; retries after 5xx answers and connection failures while the budget lasts; then the answer streamed
- * back, chunk by chunk, never faster than the caller takes it (so memory stays bounded whatever the size).
+ * One caller request on its way through the proxy, in the steps of Jetty's {@code ProxyHandler}: the client→proxy
+ * request (its body read, or set up to stream); then attempts, each a proxy→server request signed afresh with the
+ * identity current at that moment, whose server→proxy response is retried (5xx, connection failures, while the
+ * budget lasts) or passed on as the proxy→client response, chunk by chunk, never faster than the caller takes it.
  *
- * <p>Once the upstream's answer has begun to be passed on, a failure can only abort the caller's response: it is
- * never made to look complete.
+ * <p>Its state is one {@link State} in one atomic reference: whoever moves it to {@code DONE} (the answer sent, an
+ * error sent, the caller gone) is the only one to complete the caller's callback and log the exchange's line.
  */
 final class ForwardedExchange {
-    private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
+    /** Where an exchange is; {@link #canMoveTo} lists the legal moves. */
+    enum State {
+        RECEIVING, ATTEMPTING, WAITING, ANSWERING, DONE;
 
-    private final Forwarder forwarder;
+        boolean canMoveTo(State next) {
+            return switch (this) {
+                case RECEIVING -> next == ATTEMPTING || next == DONE;
+                case ATTEMPTING -> next == WAITING || next == ANSWERING || next == DONE;
+                case WAITING -> next == ATTEMPTING || next == DONE;
+                case ANSWERING -> next == WAITING || next == DONE; // WAITING: failed before a byte reached the caller
+                case DONE -> false;
+            };
+        }
+    }
+
+    private final Forwarding forwarding;
     private final Request caller;
     private final Response response;
     private final Callback callback;
     private final Target target;
-    private final RequestBody body;
+    private final ExchangeLog log;
     private final RetryPolicy.Backoff backoff;
-    private final long startNanos = System.nanoTime();
-    private final AtomicBoolean finished = new AtomicBoolean();
+    private final AtomicReference<State> state = new AtomicReference<>(State.RECEIVING);
 
-    private volatile boolean cancelled;
+    private volatile RequestBody body;
     private volatile org.eclipse.jetty.client.Request upstream;
     private volatile Scheduler.Task retryTimer;
+    private volatile CallerWatch.Watch watch;
     private volatile int attempts;
-    private boolean answering; // guarded by this: the watch is stopped for good
-    private CallerWatch.Watch watch; // guarded by this
 
-    ForwardedExchange(Forwarder forwarder, Request caller, Response response, Callback callback, Target target,
-            RequestBody body) {
-        this.forwarder = forwarder;
+    ForwardedExchange(Forwarding forwarding, long id, Request caller, Response response, Callback callback, Target target) {
+        this.forwarding = forwarding;
         this.caller = caller;
         this.response = response;
         this.callback = callback;
         this.target = target;
-        this.body = body;
-        this.backoff = forwarder.retryPolicy().start();
+        this.log = new ExchangeLog(id, caller, target, forwarding.clock());
+        this.backoff = forwarding.retryPolicy().start();
     }
 
     void start() {
-        caller.addFailureListener(this::cancel);
-        // Waiting on the upstream is not the caller being idle: upstream silence is bounded by the idle timeout
-        // of each attempt and the retry budget.
-        caller.addIdleTimeoutListener(timeout -> false);
-        if (body.isFullyRead()) {
-            startWatch();
-        }
-        attempt();
+        clientToProxyRequest();
     }
 
-    private void attempt() {
-        if (cancelled) {
-            return;
-        }
+    /**
+     * Step 1: the caller's body, held (read whole first; a caller idle for the server's idle timeout meanwhile is
+     * answered 408) or streamed.
+     */
+    private void clientToProxyRequest() {
+        RequestBody.of(caller, forwarding.maxBufferedBody(), forwarding.bodyBudget()).whenComplete((read, failure) -> {
+            if (failure instanceof RequestBody.CallerGone gone) {
+                bodyCutShort(gone.bytes, gone.getCause());
+                return;
+            }
+            caller.addFailureListener(x -> callerGone("caller gone" + progress(), x));
+            // Waiting on the upstream is not the caller being idle: upstream silence is bounded by the idle
+            // timeout of each attempt and the retry budget.
+            caller.addIdleTimeoutListener(timeout -> false);
+            body = read;
+            if (!move(State.RECEIVING, State.ATTEMPTING)) {
+                read.release(); // the caller went away meanwhile
+                return;
+            }
+            if (read.isFullyRead()) {
+                watchCaller();
+            }
+            proxyToServerRequest();
+        });
+    }
+
+    /** Step 2, once per attempt: the signed upstream request, sent. */
+    private void proxyToServerRequest() {
         int attempt = ++attempts;
-        ProxyIdentity proxyIdentity = forwarder.identity();
+        ProxyIdentity proxyIdentity = forwarding.identity().get();
         Identity identity = proxyIdentity.identity();
         String method = caller.getMethod();
         org.eclipse.jetty.client.Request request;
         try {
-            request = forwarder.client().newRequest(URI.create(target.url()));
+            request = target.newRequest(forwarding.client());
         } catch (IllegalArgumentException e) {
-            sendError(proxyIdentity, 400, "cannot forward to " + Redact.bewits(target.url()) + ": not a valid URL");
+            proxyToClientError(proxyIdentity, HttpStatus.BAD_REQUEST_400,
+                    "cannot forward to " + Redact.bewits(target.url()) + ": not a valid URL");
             return;
         }
         request.method(method)
-                .idleTimeout(forwarder.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .idleTimeout(forwarding.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .headers(headers -> {
                     ForwardedHeaders.copyRequest(caller.getHeaders(), headers);
                     headers.put(HttpHeader.AUTHORIZATION,
-                            forwarder.signer().authorization(identity.credentials(), identity.ext(), method, target));
+                            forwarding.signer().authorization(identity.credentials(), identity.ext(), method, target));
                 })
                 .body(body.content());
         if (!body.isFullyRead()) {
-            request.onRequestSuccess(sent -> startWatch());
+            request.onRequestSuccess(sent -> watchCaller());
         }
         upstream = request;
-        request.send(new Attempt(proxyIdentity, attempt));
-        if (cancelled) {
+        request.send(new UpstreamAnswer(this, proxyIdentity, attempt));
+        if (state.get() == State.DONE) {
             request.abort(new CancellationException("the caller went away"));
         }
     }
 
-    /** The caller went away (or its connection failed): stop the upstream request and any retry. */
-    private void cancel(Throwable cause) {
-        cancelled = true;
-        // Decided first: aborting the upstream request below completes its attempt, which must find it decided.
-        if (!finished.compareAndSet(false, true)) {
+    /**
+     * Step 3: the server→proxy response's head. Returns the wait before another attempt (the answer is dropped),
+     * or null when it is to be passed on: then the proxy→client response's head is set from it.
+     */
+    Duration serverToProxyResponse(org.eclipse.jetty.client.Response answer, ProxyIdentity identity) {
+        int status = answer.getStatus();
+        if (RetryPolicy.isRetryableStatus(status) && body.isReplayable()) {
+            Duration wait = backoff.next(answer.getHeaders().get(HttpHeader.RETRY_AFTER));
+            if (wait != null) {
+                return wait;
+            }
+        }
+        if (!move(State.ATTEMPTING, State.ANSWERING)) {
+            throw new CancellationException("the caller went away");
+        }
+        stopWatching();
+        response.setStatus(status);
+        HttpFields.Mutable headers = response.getHeaders();
+        ForwardedHeaders.copyResponse(answer.getHeaders(), headers);
+        identity.addTo(headers);
+        if (!headers.contains(ProxyIdentity.ENDPOINT)) {
+            headers.put(ProxyIdentity.ENDPOINT, target.url());
+        }
+        return null;
+    }
+
+    /** Step 4: the proxy→client response, complete: the exchange is done. */
+    void proxyToClientResponseEnd(int status) {
+        finish(String.valueOf(status), null);
+    }
+
+    /** The proxy→client response had begun when the upstream failed: it can only be cut, never look complete. */
+    void cutAnswer(String why, Throwable failure) {
+        finish("aborted: " + why + " after " + log.answerBytes() + " bytes of the answer", failure);
+    }
+
+    /** An attempt failed before any of its answer reached the caller: retry, or answer with the failure. */
+    void attemptFailed(ProxyIdentity identity, int attempt, Throwable failure) {
+        if (body instanceof RequestBody.Streamed streamed && streamed.callerFailure() != null) {
+            bodyCutShort(streamed.bytesRead(), streamed.callerFailure());
             return;
         }
+        if (state.get() == State.ANSWERING) {
+            response.reset(); // nothing was written yet: the caller can still get a proper answer
+        }
+        UpstreamFailure what = UpstreamFailure.of(failure);
+        if (what.retryable() && body.isReplayable()) {
+            Duration wait = backoff.next(null);
+            if (wait != null) {
+                retryLater(wait, "failed: " + what.description());
+                return;
+            }
+        }
+        proxyToClientError(identity, what.status(), "taskcluster-proxy: request to " + Redact.bewits(target.url())
+                + " failed after " + attempt + " attempt" + (attempt == 1 ? "" : "s") + ": " + what.description());
+    }
+
+    /** Waits, then makes another attempt (unless the caller goes away meanwhile). */
+    void retryLater(Duration wait, String why) {
+        State from = state.get();
+        if (from == State.DONE || !move(from, State.WAITING)) {
+            return;
+        }
+        log.retry(attempts, wait, why);
+        retryTimer = forwarding.scheduler().schedule(() -> {
+            if (move(State.WAITING, State.ATTEMPTING)) {
+                proxyToServerRequest();
+            }
+        }, wait.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The proxy's own answer, when no upstream answer is to be passed on. */
+    private void proxyToClientError(ProxyIdentity identity, int status, String message) {
+        if (!markDone()) {
+            return;
+        }
+        HttpFields.Mutable headers = response.getHeaders();
+        identity.addTo(headers);
+        headers.put(ProxyIdentity.ENDPOINT, target.url());
+        PlainText.write(response, Callback.from(() -> complete(String.valueOf(status), null), x -> complete(status
+                + ", then caller gone", x)), status, message);
+    }
+
+    /** The caller's body ended before its length (it went away, or half-closed): nothing complete went upstream. */
+    private void bodyCutShort(long bytes, Throwable cause) {
+        if (!markDone()) {
+            return;
+        }
+        abortUpstream(cause);
+        forwarding.identity().get().addTo(response.getHeaders());
+        if (UpstreamFailure.isTimeout(cause)) {
+            String outcome = "408: the body stalled after " + bytes + " bytes";
+            PlainText.write(response, Callback.from(() -> complete(outcome, null), x -> complete(outcome, x)),
+                    HttpStatus.REQUEST_TIMEOUT_408, "taskcluster-proxy: the request body did not arrive in time");
+            return;
+        }
+        String outcome = "caller gone after " + bytes + " bytes of the body";
+        // A caller that only half-closed still reads: it is told why, in one line. Otherwise the write just fails.
+        PlainText.write(response, Callback.from(() -> complete(outcome, null), x -> complete(outcome, x)),
+                HttpStatus.BAD_REQUEST_400, "taskcluster-proxy: the request body ended after " + bytes + " bytes");
+    }
+
+    /** The caller went away (its connection failed or closed): stop the upstream request and any retry. */
+    void callerGone(String outcome, Throwable cause) {
+        if (markDone()) {
+            abortUpstream(cause);
+            complete(outcome, cause);
+        }
+    }
+
+    private String progress() {
+        RequestBody read = body;
+        if (state.get() == State.ANSWERING) {
+            return " after " + log.answerBytes() + " bytes of the answer";
+        }
+        return read != null && !read.isFullyRead() ? " after " + read.bytesRead() + " bytes of the body" : " while waiting for the upstream";
+    }
+
+    private void finish(String outcome, Throwable failure) {
+        if (markDone()) {
+            complete(outcome, failure);
+        }
+    }
+
+    /** Moves to DONE from wherever the exchange is; false if it was already there. */
+    private boolean markDone() {
+        State from;
+        do {
+            from = state.get();
+            if (from == State.DONE) {
+                return false;
+            }
+        } while (!state.compareAndSet(from, State.DONE));
         Scheduler.Task timer = retryTimer;
         if (timer != null) {
             timer.cancel();
         }
+        stopWatching();
+        RequestBody read = body;
+        if (read != null) {
+            read.release();
+        }
+        return true;
+    }
+
+    private void complete(String outcome, Throwable failure) {
+        RequestBody read = body;
+        log.done(outcome, attempts, read == null ? null : read.streamedBecause());
+        if (failure == null) {
+            callback.succeeded();
+        } else {
+            callback.failed(failure);
+        }
+    }
+
+    private boolean move(State from, State to) {
+        if (!from.canMoveTo(to)) {
+            throw new IllegalStateException("an exchange cannot move from " + from + " to " + to);
+        }
+        return state.compareAndSet(from, to);
+    }
+
+    private void abortUpstream(Throwable cause) {
         org.eclipse.jetty.client.Request current = upstream;
         if (current != null) {
             current.abort(cause);
         }
-        stopWatch();
-        log("caller gone (" + cause.getClass().getSimpleName() + ")");
-        callback.failed(cause);
     }
 
-    private void retryIn(Duration wait, String why) {
-        LOG.info("retrying {} {} in {} ms: attempt {} {}", caller.getMethod(), Redact.bewits(target.url()), wait.toMillis(),
-                attempts, why);
-        if (cancelled) {
+    boolean isDone() {
+        return state.get() == State.DONE;
+    }
+
+    Response response() {
+        return response;
+    }
+
+    ExchangeLog log() {
+        return log;
+    }
+
+    /** From the end of the caller's body until the answer begins, a caller that hangs up is noticed. */
+    private void watchCaller() {
+        if (!isWaitingForUpstream() || watch != null) {
             return;
         }
-        retryTimer = forwarder.scheduler().schedule(this::attempt, wait.toMillis(), TimeUnit.MILLISECONDS);
-        if (cancelled) {
-            retryTimer.cancel();
+        watch = forwarding.callerWatch().watch(caller, gone -> callerGone("caller gone while waiting for the upstream", gone));
+        if (!isWaitingForUpstream()) {
+            stopWatching(); // the answer began (or the exchange ended) meanwhile
         }
     }
 
-    private void sendError(ProxyIdentity identity, int status, String message) {
-        if (!finished.compareAndSet(false, true)) {
-            return;
-        }
-        stopWatch();
-        HttpFields.Mutable headers = response.getHeaders();
-        identity.addTo(headers);
-        headers.put(ProxyIdentity.ENDPOINT, target.url());
-        PlainText.write(response, Callback.from(() -> {
-            log(String.valueOf(status));
-            callback.succeeded();
-        }, callback::failed), status, message);
+    private boolean isWaitingForUpstream() {
+        State now = state.get();
+        return now == State.ATTEMPTING || now == State.WAITING;
     }
 
-    private synchronized void startWatch() {
-        if (!answering && watch == null && !cancelled) {
-            watch = forwarder.callerWatch().watch(caller, this::cancel);
-        }
-    }
-
-    private synchronized void stopWatch() {
-        answering = true;
-        if (watch != null) {
-            watch.stop();
-        }
-    }
-
-    private void log(String outcome) {
-        long ms = (System.nanoTime() - startNanos) / 1_000_000;
-        LOG.info("{} {} -> {} {} in {} ms after {} attempt{}", caller.getMethod(),
-                Redact.bewits(caller.getHttpURI().getPathQuery()), Redact.bewits(target.url()), outcome, ms, attempts,
-                attempts == 1 ? "" : "s");
-    }
-
-    /** Listens to one attempt's answer and decides: retry, or pass it on. */
-    private final class Attempt implements org.eclipse.jetty.client.Response.Listener {
-        private final ProxyIdentity identity;
-        private final int number;
-        private boolean passingOn;
-        private Duration retryWait;
-
-        Attempt(ProxyIdentity identity, int number) {
-            this.identity = identity;
-            this.number = number;
-        }
-
-        @Override
-        public void onHeaders(org.eclipse.jetty.client.Response answer) {
-            if (cancelled) {
-                answer.abort(new CancellationException("the caller went away"));
-                return;
-            }
-            int status = answer.getStatus();
-            if (RetryPolicy.isRetryableStatus(status) && body.isReplayable()) {
-                retryWait = backoff.next(answer.getHeaders().get(HttpHeader.RETRY_AFTER));
-                if (retryWait != null) {
-                    answer.abort(new CancellationException("retrying after " + status));
-                    return;
-                }
-            }
-            passingOn = true;
-            stopWatch();
-            response.setStatus(status);
-            HttpFields.Mutable headers = response.getHeaders();
-            ForwardedHeaders.copyResponse(answer.getHeaders(), headers);
-            identity.addTo(headers);
-            if (!headers.contains(ProxyIdentity.ENDPOINT)) {
-                headers.put(ProxyIdentity.ENDPOINT, target.url());
-            }
-        }
-
-        @Override
-        public void onContent(org.eclipse.jetty.client.Response answer, Content.Chunk chunk, Runnable demander) {
-            chunk.retain();
-            response.write(false, chunk.getByteBuffer(), new Callback() {
-                @Override
-                public void succeeded() {
-                    chunk.release();
-                    demander.run();
-                }
-
-                @Override
-                public void failed(Throwable x) {
-                    chunk.release();
-                    answer.abort(x);
-                }
-
-                @Override
-                public InvocationType getInvocationType() {
-                    return InvocationType.NON_BLOCKING;
-                }
-            });
-        }
-
-        @Override
-        public void onSuccess(org.eclipse.jetty.client.Response answer) {
-            if (!passingOn) {
-                return;
-            }
-            int status = answer.getStatus();
-            response.write(true, BufferUtil.EMPTY_BUFFER, Callback.from(() -> {
-                if (finished.compareAndSet(false, true)) {
-                    log(String.valueOf(status));
-                    callback.succeeded();
-                }
-            }, this::abortCaller));
-        }
-
-        @Override
-        public void onComplete(Result result) {
-            if (retryWait != null) {
-                retryIn(retryWait, "answered " + result.getResponse().getStatus());
-                return;
-            }
-            if (!result.isFailed() || finished.get()) {
-                return;
-            }
-            Throwable failure = result.getFailure();
-            if (passingOn && response.isCommitted()) {
-                abortCaller(failure);
-                return;
-            }
-            if (passingOn) {
-                // The answer failed before a byte of it reached the caller: it can still be answered properly.
-                passingOn = false;
-                response.reset();
-            }
-            UpstreamFailure what = UpstreamFailure.of(failure);
-            if (what.retryable() && body.isReplayable() && !cancelled) {
-                Duration wait = backoff.next(null);
-                if (wait != null) {
-                    retryIn(wait, "failed: " + what.description());
-                    return;
-                }
-            }
-            sendError(identity, what.status(), "taskcluster-proxy: request to " + Redact.bewits(target.url()) + " failed after "
-                    + number + " attempt" + (number == 1 ? "" : "s") + ": " + what.description());
-        }
-
-        /** The answer had begun: the caller's response can only be cut, so that it does not look complete. */
-        private void abortCaller(Throwable failure) {
-            if (finished.compareAndSet(false, true)) {
-                log("aborted (" + UpstreamFailure.of(failure).description() + ")");
-                callback.failed(failure);
-            }
+    private void stopWatching() {
+        CallerWatch.Watch current = watch;
+        if (current != null) {
+            current.stop();
         }
     }
 }

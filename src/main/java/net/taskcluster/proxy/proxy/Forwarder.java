@@ -1,5 +1,6 @@
 package net.taskcluster.proxy.proxy;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
@@ -8,7 +9,6 @@ import net.taskcluster.proxy.routing.Target;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
-import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.server.Request;
@@ -21,29 +21,18 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * Forwards callers' requests to their targets, signed with the current identity, retrying where the policy says
  * so, and streams the answers back. One {@link ForwardedExchange} per caller request does the work.
  */
-public final class Forwarder {
-    private final HttpClient client;
-    private final RequestSigner signer;
-    private final RetryPolicy retryPolicy;
-    private final Duration idleTimeout;
-    private final int maxBufferedBody;
-    private final Scheduler scheduler;
-    private final Supplier<ProxyIdentity> identity;
-    private final CallerWatch callerWatch;
+public final class Forwarder implements AutoCloseable {
+    private static final int MAX_UPSTREAM_REQUEST_HEAD = 128 * 1024;
+
+    private final Forwarding forwarding;
 
     public Forwarder(HttpClient client, RequestSigner signer, RetryPolicy retryPolicy, Duration idleTimeout,
-            int maxBufferedBody, Scheduler scheduler, Supplier<ProxyIdentity> identity) {
-        this.client = client;
-        this.signer = signer;
-        this.retryPolicy = retryPolicy;
-        this.idleTimeout = idleTimeout;
-        this.maxBufferedBody = maxBufferedBody;
-        this.scheduler = scheduler;
-        this.identity = identity;
-        this.callerWatch = new CallerWatch(scheduler);
+            int maxBufferedBody, BodyBudget bodyBudget, Scheduler scheduler, Clock clock,
+            Supplier<ProxyIdentity> identity) {
+        CallerWatch callerWatch = new CallerWatch(scheduler);
+        this.forwarding = new Forwarding(client, signer, retryPolicy, idleTimeout, scheduler, clock, callerWatch,
+                identity, maxBufferedBody, bodyBudget);
     }
-
-    private static final int MAX_UPSTREAM_REQUEST_HEAD = 128 * 1024;
 
     /**
      * An HTTP/1.1 client that adds nothing of its own to what it forwards: no redirects followed, no cookies kept,
@@ -89,46 +78,18 @@ public final class Forwarder {
         return client;
     }
 
-    public HttpClient client() {
-        return client;
+    /**
+     * Forwards the caller's request to {@code target}; completes {@code callback} when the answer is sent.
+     *
+     * @param id the request's number in the log, shared by its retry lines and its final line
+     */
+    public void forward(long id, Request caller, Response response, Callback callback, Target target) {
+        new ForwardedExchange(forwarding, id, caller, response, callback, target).start();
     }
 
-    /** Forwards the caller's request to {@code target}; completes {@code callback} when the answer is sent. */
-    public void forward(Request caller, Response response, Callback callback, Target target) {
-        RequestBody.of(caller, maxBufferedBody).whenComplete((body, failure) -> {
-            if (failure == null) {
-                new ForwardedExchange(this, caller, response, callback, target, body).start();
-            } else if (UpstreamFailure.isTimeout(failure)) {
-                identity().addTo(response.getHeaders());
-                PlainText.write(response, callback, HttpStatus.REQUEST_TIMEOUT_408,
-                        "taskcluster-proxy: the request body did not arrive in time");
-            } else {
-                callback.failed(failure); // the caller's connection failed: there is nobody to answer
-            }
-        });
-    }
-
-    RequestSigner signer() {
-        return signer;
-    }
-
-    RetryPolicy retryPolicy() {
-        return retryPolicy;
-    }
-
-    Duration idleTimeout() {
-        return idleTimeout;
-    }
-
-    Scheduler scheduler() {
-        return scheduler;
-    }
-
-    CallerWatch callerWatch() {
-        return callerWatch;
-    }
-
-    ProxyIdentity identity() {
-        return identity.get();
+    /** Stops what the forwarder scheduled (the caller watch's sweeps). */
+    @Override
+    public void close() {
+        forwarding.callerWatch().close();
     }
 }

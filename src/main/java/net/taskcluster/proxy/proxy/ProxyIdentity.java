@@ -20,6 +20,31 @@ public record ProxyIdentity(Identity identity, HttpFields responseHeaders) {
     public static final String AUTHORIZED_SCOPES = "X-Taskcluster-Authorized-Scopes";
     public static final String ENDPOINT = "X-Taskcluster-Endpoint";
 
+    /**
+     * The most the proxy's own headers may take. They go on every answer, beside the upstream's headers or a signed
+     * URL; and the same scopes, base64-encoded in the Authorization header's ext, must fit the request head sent
+     * upstream. Half of an answer head leaves room for both.
+     */
+    public static final int MAX_HEADERS = AnswerHead.MAX / 2;
+
+    /** An identity whose headers would not fit an answer head. */
+    public static final class TooLargeException extends Exception {
+        TooLargeException(int size) {
+            super("the proxy's X-Taskcluster-* headers for these credentials and scopes would take " + size
+                    + " bytes, more than the " + MAX_HEADERS + " an answer can carry beside the upstream's headers");
+        }
+    }
+
+    /** As {@link #of}, refused when its headers would not fit beside what every answer carries. */
+    public static ProxyIdentity checked(Identity identity, Version version) throws TooLargeException {
+        ProxyIdentity proxyIdentity = of(identity, version);
+        int size = AnswerHead.size(proxyIdentity.responseHeaders());
+        if (size > MAX_HEADERS) {
+            throw new TooLargeException(size);
+        }
+        return proxyIdentity;
+    }
+
     public static ProxyIdentity of(Identity identity, Version version) {
         HttpFields.Mutable headers = HttpFields.build();
         headers.put(VERSION, version.version());

@@ -1,5 +1,6 @@
 package net.taskcluster.proxy.proxy;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.http.HttpHeader;
@@ -7,9 +8,9 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 
 /**
- * The caller's request body as the forwarder sends it upstream. Bodies of known length up to the buffering limit
- * are read into memory first, so that every attempt can send them again; larger bodies, and bodies of unknown
- * length (chunked), stream straight from the caller, once.
+ * The caller's request body as the forwarder sends it upstream. A body of known length up to --max-buffered-body
+ * is held in memory first, so that every attempt can send it again, if the shared {@link BodyBudget} has room for
+ * it. Larger bodies, chunked ones, and those the budget has no room for stream straight from the caller, once.
  */
 abstract sealed class RequestBody {
 
@@ -22,24 +23,53 @@ abstract sealed class RequestBody {
     /** Whether the caller's body has been read to its end (only then may the caller's connection be watched). */
     abstract boolean isFullyRead();
 
-    static CompletableFuture<RequestBody> of(Request caller, int maxBuffered) {
+    /** How many bytes of the body have been read from the caller. */
+    abstract long bytesRead();
+
+    /** Why the body streams once although it has a length, for the log; null when that needs no saying. */
+    String streamedBecause() {
+        return null;
+    }
+
+    /** Gives back the memory the body holds; called once, when its exchange ends. */
+    void release() {}
+
+    /** Completes with the body; or, when the caller goes away while a held body is read, with {@link CallerGone}. */
+    static CompletableFuture<RequestBody> of(Request caller, int maxBuffered, BodyBudget budget) {
         long length = caller.getLength();
         boolean chunked = caller.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
         if (length < 0 && !chunked) {
-            return CompletableFuture.completedFuture(new Buffered(null));
+            return CompletableFuture.completedFuture(new Held(null, budget));
         }
-        if (!chunked && length <= maxBuffered) {
-            return Content.Source.asByteArrayAsync(caller, (int) length).thenApply(Buffered::new);
+        if (chunked || length > maxBuffered) {
+            return CompletableFuture.completedFuture(new Streamed(caller, null));
         }
-        return CompletableFuture.completedFuture(new Streaming(caller));
+        if (!budget.tryReserve(length)) {
+            return CompletableFuture.completedFuture(new Streamed(caller, "the memory for held bodies is in use"));
+        }
+        CompletableFuture<RequestBody> read = new CompletableFuture<>();
+        new HeldReader(caller, new byte[(int) length], budget, read).run();
+        return read;
+    }
+
+    /** The caller went away (or ended its body early) after sending this many bytes of it. */
+    static final class CallerGone extends Exception {
+        final long bytes;
+
+        CallerGone(long bytes, Throwable cause) {
+            super("the caller went away after " + bytes + " bytes of the body", cause, false, false);
+            this.bytes = bytes;
+        }
     }
 
     /** No body, or one held in memory: replayable. */
-    static final class Buffered extends RequestBody {
+    static final class Held extends RequestBody {
         private final byte[] bytes;
+        private final BodyBudget budget;
 
-        Buffered(byte[] bytes) {
+        Held(byte[] bytes, BodyBudget budget) {
             this.bytes = bytes;
+            this.budget = budget;
         }
 
         @Override
@@ -56,16 +86,88 @@ abstract sealed class RequestBody {
         boolean isFullyRead() {
             return true;
         }
+
+        @Override
+        long bytesRead() {
+            return bytes == null ? 0 : bytes.length;
+        }
+
+        @Override
+        void release() {
+            if (bytes != null) {
+                budget.release(bytes.length);
+            }
+        }
+    }
+
+    /** Reads a body of known length into its reserved array, chunk by chunk as the caller sends it. */
+    private static final class HeldReader implements Runnable {
+        private final Request caller;
+        private final byte[] bytes;
+        private final BodyBudget budget;
+        private final CompletableFuture<RequestBody> done;
+        private int filled;
+
+        HeldReader(Request caller, byte[] bytes, BodyBudget budget, CompletableFuture<RequestBody> done) {
+            this.caller = caller;
+            this.bytes = bytes;
+            this.budget = budget;
+            this.done = done;
+        }
+
+        @Override
+        public void run() {
+            if (bytes.length == 0) {
+                done.complete(new Held(bytes, budget));
+                return;
+            }
+            while (true) {
+                Content.Chunk chunk = caller.read();
+                if (chunk == null) {
+                    caller.demand(this);
+                    return;
+                }
+                if (Content.Chunk.isFailure(chunk)) {
+                    budget.release(bytes.length);
+                    done.completeExceptionally(new CallerGone(filled, chunk.getFailure()));
+                    return;
+                }
+                ByteBuffer buffer = chunk.getByteBuffer();
+                int n = Math.min(buffer.remaining(), bytes.length - filled); // Jetty never passes the Content-Length
+                buffer.get(bytes, filled, n);
+                filled += n;
+                boolean last = chunk.isLast();
+                chunk.release();
+                if (last || filled == bytes.length) {
+                    done.complete(new Held(bytes, budget));
+                    return;
+                }
+            }
+        }
     }
 
     /** Read from the caller while it is sent upstream: it can be sent again only if no byte of it was read yet. */
-    static final class Streaming extends RequestBody implements org.eclipse.jetty.client.Request.Content {
+    static final class Streamed extends RequestBody implements org.eclipse.jetty.client.Request.Content {
         private final Request caller;
+        private final String because;
+        private volatile long read;
         private volatile boolean started;
         private volatile boolean ended;
+        private volatile Throwable callerFailure;
 
-        Streaming(Request caller) {
+        Streamed(Request caller, String because) {
             this.caller = caller;
+            this.because = because;
+        }
+
+        /** Why the caller's body failed while it streamed, or null. */
+        Throwable callerFailure() {
+            return callerFailure;
+        }
+
+        @Override
+        String streamedBecause() {
+            return because;
         }
 
         @Override
@@ -84,6 +186,11 @@ abstract sealed class RequestBody {
         }
 
         @Override
+        long bytesRead() {
+            return read;
+        }
+
+        @Override
         public long getLength() {
             return caller.getLength();
         }
@@ -98,8 +205,11 @@ abstract sealed class RequestBody {
             Content.Chunk chunk = caller.read();
             if (chunk != null) {
                 started = true;
-                if (chunk.isLast() && !Content.Chunk.isFailure(chunk)) {
-                    ended = true;
+                if (Content.Chunk.isFailure(chunk)) {
+                    callerFailure = chunk.getFailure();
+                } else {
+                    read += chunk.remaining();
+                    ended = chunk.isLast();
                 }
             }
             return chunk;

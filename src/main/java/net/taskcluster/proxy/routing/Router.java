@@ -128,9 +128,10 @@ public final class Router {
     /**
      * What makes a raw request target, or a part of it, unusable, described for the caller; null when nothing does.
      * Control characters have no safe form on the wire, and an unpaired surrogate has no UTF-8 bytes at all (the
-     * server never passes one: it decodes malformed UTF-8 as U+FFFD). A {@code %} that does not start an escape of
-     * two hex digits leaves the target without one meaning (the proxy cannot escape it without changing what the
-     * caller sent, and the upstream would read it its own way), so it is refused rather than forwarded.
+     * server never passes one: its targets are ASCII, each byte outside ASCII made a percent-escape). A {@code %}
+     * that does not start an escape of two hex digits leaves the target without one meaning (the proxy cannot
+     * escape it without changing what the caller sent, and the upstream would read it its own way), so it is
+     * refused rather than forwarded.
      */
     public static String problem(String raw) {
         for (int i = 0; i < raw.length(); i++) {
@@ -164,18 +165,18 @@ public final class Router {
         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
     }
 
-    private static final String ALLOWED = "-._~!$&'()*+,;=:@/?%";
-
     /**
-     * Percent-encodes (as UTF-8) what may not appear raw in a request target, such as spaces, {@code |} or
-     * non-ASCII letters, and leaves everything else, existing escapes included, untouched.
+     * Percent-encodes (as UTF-8) what cannot appear raw in a request target: characters outside ASCII (the server
+     * has already turned the bytes it received into escapes of themselves, so these come only from other callers
+     * of {@link #route}), spaces and {@code #}. Printable ASCII, {@code []|{}^} and the like included, and existing escapes
+     * are left exactly as the caller sent them: the upstream must receive what the caller wrote, and the signature
+     * covers it.
      */
     static String escapeUnsafe(String s) {
         StringBuilder out = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || ALLOWED.indexOf(c) >= 0;
+            boolean allowed = c > ' ' && c < 0x7f && c != '#'; // a '#' would end the target on the wire
             if (allowed) {
                 if (out != null) {
                     out.append(c);

@@ -67,6 +67,15 @@ public record Target(String scheme, String host, int port, String rawPath, Strin
         return port >= 0 ? host + ":" + port : host;
     }
 
+    /**
+     * A request of {@code client} to this target, whose request line carries {@link #resource()} exactly as it is.
+     * (A java.net.URI refuses {@code |}, {@code {}} and the like, which a caller may send and the upstream must
+     * receive as sent; Jetty's client writes a path it cannot parse as a URI as given.)
+     */
+    public org.eclipse.jetty.client.Request newRequest(org.eclipse.jetty.client.HttpClient client) {
+        return client.newRequest(scheme + "://" + authority()).path(resource());
+    }
+
     /** The full URL. */
     public String url() {
         return scheme + "://" + authority() + resource();

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import net.taskcluster.proxy.auth.Bewit;
 import net.taskcluster.proxy.auth.Identity;
+import net.taskcluster.proxy.proxy.AnswerHead;
 import net.taskcluster.proxy.proxy.PlainText;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -34,8 +35,16 @@ final class BewitEndpoint {
                 PlainText.write(response, callback, HttpStatus.BAD_REQUEST_400, e.getMessage());
                 return;
             }
-            response.setStatus(HttpStatus.SEE_OTHER_303);
             response.getHeaders().put(HttpHeader.LOCATION, signed);
+            if (!AnswerHead.fits(HttpStatus.SEE_OTHER_303, response.getHeaders())) {
+                // Too long for the Location header beside the proxy's own headers: a URL too long, as 414 says.
+                response.getHeaders().remove(HttpHeader.LOCATION);
+                PlainText.write(response, callback, HttpStatus.URI_TOO_LONG_414, "the signed URL would be "
+                        + signed.length() + " bytes, too long for the answer's Location header (its headers may take "
+                        + AnswerHead.limit() + ")");
+                return;
+            }
+            response.setStatus(HttpStatus.SEE_OTHER_303);
             PlainText.writeBody(response, callback, signed);
         });
     }

@@ -9,6 +9,8 @@ import net.taskcluster.proxy.json.Json;
 import net.taskcluster.proxy.json.JsonSyntaxException;
 import net.taskcluster.proxy.peer.PeerCheck;
 import net.taskcluster.proxy.proxy.PlainText;
+import net.taskcluster.proxy.proxy.ProxyIdentity;
+import net.taskcluster.proxy.proxy.Redact;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
@@ -57,8 +59,14 @@ final class CredentialsEndpoint {
                 PlainText.write(response, callback, HttpStatus.BAD_REQUEST_400, "invalid credentials: " + e.getMessage());
                 return;
             }
-            identities.replace(credentials);
-            LOG.info("credentials updated: client id {}{}", credentials.clientId(),
+            try {
+                identities.replace(credentials);
+            } catch (ProxyIdentity.TooLargeException e) {
+                PlainText.write(response, callback, HttpStatus.BAD_REQUEST_400,
+                        "invalid credentials: " + e.getMessage() + "; the credentials stay as they were");
+                return;
+            }
+            LOG.info("credentials updated: client id {}{}", Redact.escape(credentials.clientId()),
                     credentials.isTemporary() ? ", temporary, expires " + credentials.certificate().expiresAt() : ", permanent");
             response.setStatus(HttpStatus.OK_200);
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);

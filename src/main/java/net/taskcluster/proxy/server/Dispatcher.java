@@ -1,6 +1,7 @@
 package net.taskcluster.proxy.server;
 
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import net.taskcluster.proxy.auth.Certificate;
 import net.taskcluster.proxy.peer.PeerCheck;
@@ -32,6 +33,8 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
     private final CredentialsEndpoint credentials;
     private final Clock clock;
     private final AtomicReference<ProxyIdentity> warnedExpired = new AtomicReference<>();
+    /** Numbers the requests in the log, so that an exchange's retry lines can be matched to its final line. */
+    private final AtomicLong ids = new AtomicLong();
 
     /** @param peerCheck who may connect; null when anyone may */
     Dispatcher(Router router, IdentityStore identities, Forwarder forwarder, PeerCheck peerCheck, Clock clock) {
@@ -52,14 +55,15 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
                 ? new Route.BadRequest("CONNECT is not supported: this is not a forward proxy")
                 : router.route(uri.getPath(), uri.getQuery());
         if (route instanceof Route.Proxied proxied) {
-            forwarder.forward(request, response, callback, proxied.target());
+            forwarder.forward(ids.incrementAndGet(), request, new FittingHead(request, response, identity), callback,
+                    proxied.target());
             return true;
         }
         identity.addTo(response.getHeaders());
         if (HttpMethod.CONNECT.is(request.getMethod())) {
             response.getHeaders().put(HttpHeader.CONNECTION, "close"); // no tunnel follows
         }
-        Callback logged = logged(request, response, callback);
+        Callback logged = logged(ids.incrementAndGet(), request, response, callback);
         switch (route) {
             case Route.Bewit b -> bewit.handle(request, response, logged, identity.identity());
             case Route.Credentials c -> credentials.handle(request, response, logged);
@@ -70,20 +74,20 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
         return true;
     }
 
-    private static Callback logged(Request request, Response response, Callback callback) {
-        long start = System.nanoTime();
+    private Callback logged(long id, Request request, Response response, Callback callback) {
+        long start = clock.millis();
         return Callback.from(() -> {
-            log(request, String.valueOf(response.getStatus()), start);
+            log(id, request, String.valueOf(response.getStatus()), start);
             callback.succeeded();
         }, failure -> {
-            log(request, "failed (" + failure.getClass().getSimpleName() + ")", start);
+            log(id, request, "failed: caller gone", start);
             callback.failed(failure);
         });
     }
 
-    private static void log(Request request, String outcome, long startNanos) {
-        LOG.info("{} {} {} in {} ms", request.getMethod(), Redact.bewits(request.getHttpURI().getPathQuery()), outcome,
-                (System.nanoTime() - startNanos) / 1_000_000);
+    private void log(long id, Request request, String outcome, long startMillis) {
+        LOG.info("#{} {} {} {} in {} ms", id, Redact.escape(request.getMethod()), Redact.forLog(request.getHttpURI().getPathQuery()),
+                outcome, clock.millis() - startMillis);
     }
 
     /** Signing with an expired certificate is allowed (the upstream decides), but worth a warning, once. */
@@ -91,7 +95,7 @@ final class Dispatcher extends Handler.Abstract.NonBlocking {
         Certificate certificate = identity.identity().credentials().certificate();
         if (certificate != null && certificate.expiry() < clock.millis() && warnedExpired.getAndSet(identity) != identity) {
             LOG.warn("signing with an expired certificate: client id {} expired at {}",
-                    identity.identity().credentials().clientId(), certificate.expiresAt());
+                    Redact.escape(identity.identity().credentials().clientId()), certificate.expiresAt());
         }
     }
 }

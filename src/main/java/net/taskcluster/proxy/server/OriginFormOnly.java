@@ -1,8 +1,13 @@
 package net.taskcluster.proxy.server;
 
+import net.taskcluster.proxy.proxy.Redact;
 import net.taskcluster.proxy.routing.Router;
 import org.eclipse.jetty.http.BadMessageException;
+import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.HttpParser;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -10,6 +15,8 @@ import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.internal.HttpConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * HTTP/1.1 connections that refuse request targets in absolute form ({@code GET http://host/path}), with a 400:
@@ -19,42 +26,99 @@ import org.eclipse.jetty.server.internal.HttpConnection;
  *
  * <p>Origin-form targets that Jetty cannot parse (a malformed percent-escape such as {@code %zz}, a {@code ..}
  * above the root) are refused here too: Jetty's own answer is a bare "400 Bad Request" that does not say why.
+ *
+ * <p>The target Jetty passes on is rebuilt from the bytes received (see {@link RequestLineParser}): bytes outside
+ * ASCII become percent-escapes of themselves, so a raw 0xFF goes upstream as {@code %FF} and is signed so.
+ *
+ * <p>Every request refused while its head is parsed (a bad request line, a head too large, both Content-Length
+ * and Transfer-Encoding, an HTTP version other than 1.x) is logged here in one line, escaped: Jetty says nothing.
  */
 final class OriginFormOnly extends HttpConnectionFactory {
+    private static final Logger LOG = LoggerFactory.getLogger(OriginFormOnly.class);
+    /** How much of a refused request line is logged. */
+    private static final int LOGGED_LINE = 200;
+
     OriginFormOnly(HttpConfiguration configuration) {
         super(configuration);
     }
 
     @Override
     public Connection newConnection(Connector connector, EndPoint endPoint) {
-        HttpConnection connection = new HttpConnection(getHttpConfiguration(), connector, endPoint) {
-            @Override
-            protected RequestHandler newRequestHandler() {
-                return new RequestHandler() {
-                    @Override
-                    public void startRequest(String method, String target, HttpVersion version) {
-                        if (HttpMethod.CONNECT.is(method) || target.equals("*")) {
-                            super.startRequest(method, target, version);
-                            return;
-                        }
-                        if (!target.startsWith("/")) {
-                            throw new BadMessageException(400,
-                                    "absolute-form request targets are not supported: this is not a forward proxy");
-                        }
-                        String problem = Router.problem(target);
-                        if (problem != null) {
-                            throw new BadMessageException(400, "the request target has " + problem);
-                        }
-                        try {
-                            super.startRequest(method, target, version);
-                        } catch (IllegalArgumentException e) {
-                            throw new BadMessageException(400, "the request target cannot be parsed (" + e.getMessage() + ")", e);
-                        }
-                    }
-                };
-            }
-        };
+        HttpConnection connection = new TargetKeepingConnection(getHttpConfiguration(), connector, endPoint);
         connection.setTransferEncodingChunkMaxLength(getTransferEncodingChunkMaxLength());
         return configure(connection, connector, endPoint);
+    }
+
+    private static final class TargetKeepingConnection extends HttpConnection {
+        // Both are set while the superclass's constructor runs (it asks for the handler, then the parser), so they
+        // have no initialiser, which would run after it and clear them.
+        private RequestHandler handler;
+        private RequestLineParser parser;
+
+        TargetKeepingConnection(HttpConfiguration configuration, Connector connector, EndPoint endPoint) {
+            super(configuration, connector, endPoint);
+        }
+
+        @Override
+        protected RequestHandler newRequestHandler() {
+            handler = new OriginFormHandler();
+            return handler;
+        }
+
+        @Override
+        protected HttpParser newHttpParser(HttpCompliance compliance) {
+            parser = new RequestLineParser(handler, getHttpConfiguration().getRequestHeaderSize(), compliance);
+            parser.setHeaderCacheSize(getHttpConfiguration().getHeaderCacheSize());
+            parser.setHeaderCacheCaseSensitive(getHttpConfiguration().isHeaderCacheCaseSensitive());
+            return parser;
+        }
+
+        private final class OriginFormHandler extends RequestHandler {
+            @Override
+            public void startRequest(String method, String target, HttpVersion version) {
+                String wire = wireTarget(target);
+                if (HttpMethod.CONNECT.is(method) || target.equals("*")) {
+                    super.startRequest(method, target, version);
+                    return;
+                }
+                if (!target.startsWith("/")) {
+                    throw new BadMessageException(400,
+                            "absolute-form request targets are not supported: this is not a forward proxy");
+                }
+                String problem = Router.problem(wire);
+                if (problem != null) {
+                    throw new BadMessageException(400, "the request target has " + problem);
+                }
+                try {
+                    super.startRequest(method, wire, version);
+                } catch (IllegalArgumentException e) {
+                    throw new BadMessageException(400, "the request target cannot be parsed (" + e.getMessage() + ")", e);
+                }
+            }
+
+            /** The target as received, byte for byte, in ASCII; Jetty's own when the line's bytes are not at hand. */
+            private String wireTarget(String parsed) {
+                byte[] bytes = RequestLineParser.target(parser.requestLine());
+                return bytes != null && RequestLineParser.isTheTargetOf(bytes, parsed) ? RequestLineParser.wireForm(bytes) : parsed;
+            }
+
+            @Override
+            public boolean headerComplete() {
+                parser.forget();
+                return super.headerComplete();
+            }
+
+            @Override
+            public void badMessage(HttpException failure) {
+                byte[] line = parser.requestLine();
+                parser.forget();
+                byte[] shown = java.util.Arrays.copyOf(line, Math.min(line.length, LOGGED_LINE));
+                LOG.info("refused while reading the request: {} {}; request line \"{}\"{} from {}", failure.getCode(),
+                        Redact.escape(failure.getReason() == null ? HttpStatus.getMessage(failure.getCode()) : failure.getReason()), Redact.forLog(shown),
+                        line.length > LOGGED_LINE ? " (" + line.length + " bytes, cut)" : "",
+                        getEndPoint().getRemoteSocketAddress());
+                super.badMessage(failure);
+            }
+        }
     }
 }

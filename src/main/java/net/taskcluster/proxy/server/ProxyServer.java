@@ -7,6 +7,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
 import net.taskcluster.proxy.auth.Identity;
@@ -16,6 +17,8 @@ import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.peer.PeerCheck;
 import net.taskcluster.proxy.peer.PeerCheckedConnector;
 import net.taskcluster.proxy.peer.SystemUsers;
+import net.taskcluster.proxy.proxy.BodyBudget;
+import net.taskcluster.proxy.proxy.AnswerHead;
 import net.taskcluster.proxy.proxy.Forwarder;
 import net.taskcluster.proxy.proxy.RetryPolicy;
 import net.taskcluster.proxy.proxy.TaskScopes;
@@ -28,7 +31,6 @@ import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.component.LifeCycle;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -44,12 +46,18 @@ public final class ProxyServer {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
     /** The largest request head (request line and headers) accepted; larger ones are answered 431. */
     static final int MAX_REQUEST_HEAD = 16 * 1024;
+    private static final int LISTEN_BACKLOG = Backlog.somaxconn();
+
+    /** The one time source of the proxy: retries, timeouts, certificates, the log's durations. */
+    private static final Clock CLOCK = Clock.systemUTC();
 
     private final Config config;
     private final Server server;
     private final HttpClient client;
     private final RetryPolicy retryPolicy;
     private final List<ServerConnector> connectors = new ArrayList<>();
+    private Forwarder forwarder;
+    private Draining draining;
 
     public ProxyServer(Config config) {
         this.config = config;
@@ -66,9 +74,8 @@ public final class ProxyServer {
         ByteBufferPool buffers = new ArrayByteBufferPool(0, -1, -1, -1, 4L << 20, 8L << 20);
         this.server = new Server(threads, scheduler, buffers);
         this.client = Forwarder.newHttpClient(config.connectTimeout(), threads, scheduler);
-        this.retryPolicy = new RetryPolicy(config.retryBudget());
+        this.retryPolicy = new RetryPolicy(config.retryBudget(), CLOCK);
         server.addBean(client);
-        server.setStopTimeout(config.shutdownTimeout().toMillis());
         server.setStopAtShutdown(false);
     }
 
@@ -91,14 +98,15 @@ public final class ProxyServer {
     /** Starts serving; returns the addresses listened on (with the real port when --port 0 was given). */
     public List<InetSocketAddress> start(AuthorizedScopes scopes) throws Exception {
         startClient();
-        Clock clock = Clock.systemUTC();
+        Clock clock = CLOCK;
         AllowedPeers allowed = config.allowedPeers();
         PeerCheck peerCheck = allowed == null ? null
                 : new PeerCheck(allowed.user(), allowed.uid(), allowed.network(), SystemUsers.currentUid());
         IdentityStore identities = new IdentityStore(Identity.of(config.credentials(), scopes), Version.CURRENT);
-        Forwarder forwarder = new Forwarder(client, new RequestSigner(clock), retryPolicy, config.idleTimeout(),
-                config.maxBufferedBody(), server.getScheduler(), identities::current);
-        server.setHandler(new GracefulHandler(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock)));
+        forwarder = new Forwarder(client, new RequestSigner(clock), retryPolicy, config.idleTimeout(),
+                config.maxBufferedBody(), BodyBudget.ofThisHeap(), server.getScheduler(), clock, identities::current);
+        draining = new Draining(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock));
+        server.setHandler(draining);
         server.setErrorHandler(new PlainErrorHandler(identities));
 
         ServerConnector main = connector(config.bindAddress(), config.port(), peerCheck);
@@ -130,6 +138,7 @@ public final class ProxyServer {
         // The raw target is the route: //, %2F and %252F must arrive untouched.
         http.setUriCompliance(UriCompliance.UNSAFE);
         http.setRequestHeaderSize(MAX_REQUEST_HEAD);
+        http.setResponseHeaderSize(AnswerHead.MAX);
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         http.setSendDateHeader(false);
@@ -140,14 +149,35 @@ public final class ProxyServer {
         connector.setHost(address == null ? null : address.getHostAddress());
         connector.setPort(port);
         connector.setReuseAddress(true);
+        // As Go's net.Listen: the kernel's largest backlog, so that a burst of callers is not reset (Java's default
+        // backlog of 50 dropped one in ten of 1,000 callers connecting at once).
+        connector.setAcceptQueueSize(LISTEN_BACKLOG);
         server.addConnector(connector);
         connectors.add(connector);
         return connector;
     }
 
-    /** Stops accepting, lets requests in flight finish within the shutdown timeout, then stops. */
-    public void stop() throws Exception {
+    /**
+     * Stops accepting, lets requests in flight finish within the shutdown timeout, then stops, cutting those still
+     * in flight; returns them (method and target, as a log line names them), none when every request finished.
+     */
+    public List<String> stop() throws Exception {
+        List<String> cut = List.of();
+        if (draining != null) {
+            // First, so that a request arriving on a connection already open is refused (503) rather than taken on
+            // with the short idle timeout the connectors give every connection next.
+            CompletableFuture<Void> drained = draining.shutdown();
+            for (ServerConnector connector : connectors) {
+                connector.shutdown(); // no new connections; idle ones close within the shutdown idle timeout
+                // The stop below shuts the connectors down again, which would shorten every idle timeout again.
+                connector.setShutdownIdleTimeout(-1);
+            }
+            draining.keepTransfersGoing(connectors.getFirst().getIdleTimeout());
+            cut = draining.await(drained, config.shutdownTimeout());
+        }
+        server.setStopTimeout(0); // the drain is over: what is still open is closed now
         server.stop();
+        return cut;
     }
 
     public void join() throws InterruptedException {

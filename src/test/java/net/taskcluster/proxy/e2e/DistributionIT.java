@@ -19,13 +19,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The distribution archive stands alone: unpacked on a machine path with no java on the PATH and no JAVA_HOME, it
- * runs, says its version and revision, and proxies.
+ * The distribution archive stands alone: unpacked on a machine with no java on the PATH and no JAVA_HOME, in a
+ * directory whose path has a space in it, it runs, says its version and revision, and proxies.
  */
 class DistributionIT extends WithFakeDeployment {
 
     @Test
-    void theArchiveRunsWithoutAnInstalledJava(@TempDir Path unpacked, @TempDir Path tools) throws Exception {
+    void theArchiveRunsWithoutAnInstalledJavaFromAPathWithASpace(@TempDir Path temporary, @TempDir Path tools) throws Exception {
+        // The launcher once split the AOT cache's path on the space, and the JVM refused to start.
+        Path unpacked = Files.createDirectory(temporary.resolve("task dir"));
         // -Dproxy.archive: another distribution of the same version, such as the native one (scripts/native.sh).
         Path archive = Path.of(System.getProperty("proxy.archive",
                 "target/taskcluster-proxy-" + Version.CURRENT.version() + "-linux-x64.tar.gz"));

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawConnection;
 import net.taskcluster.proxy.testing.RawResponse;
+import net.taskcluster.proxy.testing.ScriptedUpstream;
 import net.taskcluster.proxy.testing.Secrets;
 import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.AfterAll;
@@ -118,6 +119,55 @@ class HostileCallersIT extends WithFakeDeployment {
         assertEquals(413, response.status(), response.body());
         assertEquals("request body larger than 65536 bytes\n", response.body());
         assertSigningAs("project/issuer");
+    }
+
+    /**
+     * JSON nested deeper than the parser's limit is refused before the reader's recursion can overflow the stack:
+     * the first try used to be a 400, later ones (once compiled code took fewer checks) a 500 with a
+     * StackOverflowError's thousand-line trace in the log. Objects nest deeper per stack frame than arrays.
+     */
+    @ParameterizedTest(name = "depth {0}")
+    @ValueSource(ints = {10, 1_000, 2_000, 100_000})
+    void deeplyNestedCredentialsAreRefusedEveryTimeAndTheCredentialsStay(int depth) {
+        String nested = "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
+        byte[] body = ("{\"clientId\":" + nested + ",\"accessToken\":\"x\"}").getBytes(StandardCharsets.UTF_8);
+        int before = proxy.stderr().size();
+        for (int i = 0; i < 8; i++) {
+            RawResponse response = checked(sendBody("PUT", "/credentials", body, false));
+            if (body.length > MAX_SMALL_BODY) { // refused on its size, before a byte of it is parsed
+                assertEquals(413, response.status(), response.body());
+            } else {
+                assertEquals(400, response.status(), response.body());
+                assertTrue(response.body().startsWith(depth > 100
+                        ? "invalid credentials: the body is JSON beyond the parser's limits"
+                        : "invalid credentials: \"clientId\" must be a non-empty string"), response.body());
+            }
+            assertEquals("project/issuer", response.header("X-Taskcluster-Proxy-Perm-ClientId"));
+        }
+        assertSigningAs("project/issuer");
+        List<String> lines = proxy.stderr();
+        for (String line : lines.subList(before, lines.size())) {
+            assertFalse(JAVA_TRACE.matcher(line).find(), "a trace of Java in the proxy's log: " + line);
+        }
+    }
+
+    /** A task definition nested 100,000 deep, fetched with --task-id: refused at start-up with a reason. */
+    @Test
+    void aDeeplyNestedTaskDefinitionStopsTheStartWithAReasonAndNoTrace() throws Exception {
+        int depth = 100_000;
+        String task = "{\"scopes\":[],\"payload\":" + "{\"a\":".repeat(depth) + "1" + "}".repeat(depth) + "}";
+        try (ScriptedUpstream queue = new ScriptedUpstream((request, out) -> out.write(ScriptedUpstream.answer("200 OK",
+                "Content-Type: application/json\r\n", task)));
+                ProxyProcess started = new ProxyProcess.Options().rootUrl(queue.rootUrl())
+                        .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
+                        .args("--task-id", "DeepTask000000000000A").start()) {
+            assertEquals(1, started.awaitExit(java.time.Duration.ofSeconds(60)));
+            String stderr = String.join("\n", started.stderr());
+            assertTrue(stderr.contains("JSON beyond the parser's limits (numbers up to 1000 digits, nesting up to 100 deep)"), stderr);
+            for (String line : started.stderr()) {
+                assertFalse(JAVA_TRACE.matcher(line).find(), "a trace of Java in the proxy's log: " + line);
+            }
+        }
     }
 
     @Test
@@ -432,6 +482,48 @@ class HostileCallersIT extends WithFakeDeployment {
     }
 
     // --- helpers ---
+
+    // --- requests refused while parsing are logged, in one escaped line ---
+
+    static Stream<Arguments> refusedWhileParsing() {
+        return Stream.of(
+                // what is sent (after the request line "GET /api/test/v1/echo/<mark>"), status, what the line says
+                Arguments.of(" HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                        400, "Transfer-Encoding and Content-Length"),
+                Arguments.of(" HTTP/1.1\r\nHost: a\r\nX-Filler: " + "f".repeat(MAX_HEAD) + "\r\n\r\n", 431, "431 Request Header Fields Too Large"),
+                Arguments.of("/" + "u".repeat(MAX_HEAD) + " HTTP/1.1\r\nHost: a\r\n\r\n", 414, "414 URI Too Long"),
+                Arguments.of(" HTTP/7.1\r\nHost: a\r\n\r\n", 505, "505 Unknown Version"),
+                Arguments.of("\u001b[2J\u001b]0;owned\u0007 HTTP/1.1\r\nHost: a\r\n\r\n", 400, "\\x1b[2J"),
+                Arguments.of("\rINFO forged line HTTP/1.1\r\nHost: a\r\n\r\n", 400, "400 Bad EOL"),
+                Arguments.of("\u00ff\u00fe\u0085 HTTP/1.1\r\nHost: a\r\nHost: b\u00ff\u009b[31m\r\n\r\n", 400,
+                        "400 Duplicate Host Header; request line \"GET /api/test/v1/echo/MARK\\xff\\xfe\\x85 HTTP/1.1\""),
+                Arguments.of(" HTTP/1.1\r\nHost: a\r\nX-Evil: a\u001b[31mred\r\n\r\n", 400, "Illegal character CNTL=0x1b"));
+    }
+
+    /**
+     * The bytes are sent as they are (each character one byte); the refusal is logged in one line that names the
+     * request, with every control byte and every byte outside ASCII escaped, and no line of the log holds one raw.
+     */
+    @ParameterizedTest
+    @MethodSource("refusedWhileParsing")
+    void aRequestRefusedWhileParsingLeavesOneEscapedLogLine(String rest, int status, String logged) throws Exception {
+        String mark = "mark-" + java.util.UUID.randomUUID();
+        byte[] request = ("GET /api/test/v1/echo/" + mark + rest).getBytes(StandardCharsets.ISO_8859_1);
+        RawResponse response = notForwarded(() -> {
+            try (RawConnection connection = RawConnection.open(port)) {
+                connection.writeInBackground(request);
+                return connection.read();
+            }
+        });
+        assertEquals(status, response.status(), response.body());
+        String line = proxy.awaitLine(l -> l.contains("refused while reading the request") && l.contains(mark),
+                java.time.Duration.ofSeconds(10));
+        assertTrue(line.replace(mark, "MARK").contains(logged), line);
+        assertTrue(line.contains(" " + status + " "), line);
+        for (String any : proxy.stderr()) {
+            assertNull(LogAuditIT.unescapedCharacter(any), any);
+        }
+    }
 
     /** Every answer of this class passes through here: none may show a stack trace or a Java class. */
     private static RawResponse checked(RawResponse response) {

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runs after every other end-to-end test (its own failsafe execution): nothing any proxy printed during the suite
- * contains an access token or a bewit value.
+ * contains an access token or a bewit value, and no line holds a character that could forge or hide a line: a
+ * control character (CR, ESC, ...; a tab only where Jetty indents a stack frame), a line or paragraph separator, a
+ * bidirectional override, or the replacement character of bytes that were not UTF-8. Caller-controlled text is
+ * escaped before it is logged.
  */
 class LogAuditIT {
     private static final Pattern BEWIT = Pattern.compile("bewit=([^&\\s#]*)");
@@ -39,6 +42,10 @@ class LogAuditIT {
                         leaks.add(log.getFileName() + ": a registered secret: " + line.replace(secret, "<SECRET>"));
                     }
                 }
+                String unescaped = unescapedCharacter(line);
+                if (unescaped != null) {
+                    leaks.add(log.getFileName() + ": an unescaped " + unescaped + ": " + line.replaceAll("[\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\ufffd]", "?"));
+                }
                 Matcher bewit = BEWIT.matcher(line);
                 while (bewit.find()) {
                     if (!bewit.group(1).equals("REDACTED")) {
@@ -50,5 +57,21 @@ class LogAuditIT {
         assertTrue(lines > 200, "the logs have lines: " + lines);
         assertTrue(leaks.isEmpty(), leaks.size() + " leaks, first: " + (leaks.isEmpty() ? "" : leaks.get(0)));
         System.out.printf("audited %d lines in %d proxy logs against %d secrets%n", lines, logs.size(), secrets.size());
+    }
+
+    /** The first character of the line that no log line may hold raw, described; null when there is none. */
+    static String unescapedCharacter(String line) {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c == '\t' && line.substring(0, i).isBlank()) {
+                continue; // the indentation of a stack frame
+            }
+            int type = Character.getType(c);
+            if (type == Character.CONTROL || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+                    || type == Character.PARAGRAPH_SEPARATOR || c == 0xfffd) {
+                return String.format("U+%04X at %d", (int) c, i);
+            }
+        }
+        return null;
     }
 }

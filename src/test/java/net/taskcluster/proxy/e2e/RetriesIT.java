@@ -110,6 +110,62 @@ class RetriesIT extends WithFakeDeployment {
         assertTrue(second - first >= 2000, "waited " + (second - first) + " ms");
     }
 
+    /**
+     * An upstream answering 503 with Retry-After: 0 gets no more attempts than the backoff allows: the waits are at
+     * least 250, 375, 562, 843 and 1,265 ms (the schedule less its randomisation), so at most 6 attempts fit in the
+     * first 5 s. Before the floor, one request made 3,245 attempts in 5 s.
+     */
+    @Test
+    void retryAfterZeroDoesNotShortenTheBackoff() throws Exception {
+        try (ProxyProcess storm = started("--retry-budget", "10s")) {
+            int port = storm.awaitListening().get(0);
+            RawResponse response = RawResponse.request(port, "GET", "/api/test/v1/unavailable/zero/0");
+            assertEquals(503, response.status(), "the last 503 is passed back when the budget ends");
+            List<Long> at = attemptTimes("zero");
+            long inFirstFiveSeconds = at.stream().filter(t -> t - at.get(0) < 5000).count();
+            System.out.println("Retry-After: 0 for 10 s: " + at.size() + " attempts, " + inFirstFiveSeconds + " in the first 5 s");
+            assertTrue(inFirstFiveSeconds <= 6 && at.size() <= 8, "attempts at " + at);
+            assertTrue(at.size() >= 4, "retried within the budget: " + at);
+            assertRetryLinesShareTheFinalLinesId(storm, "/api/test/v1/unavailable/zero/0", at.size());
+        }
+    }
+
+    @Test
+    void retryAfterPastTheBudgetEndsTheRetriesWithThatAnswer() {
+        RawResponse response = RawResponse.request(quickPort, "GET", "/api/test/v1/unavailable/a-day/86400");
+        assertEquals(503, response.status());
+        assertEquals("86400", response.header("Retry-After"), "the answer that asked for it is passed back");
+        assertEquals(1, attemptTimes("a-day").size());
+    }
+
+    @Test
+    void retryAfterAsADateInThePastCountsAsZero() throws Exception {
+        RawResponse response = RawResponse.request(quickPort, "GET", "/api/test/v1/unavailable/past/past");
+        assertEquals(503, response.status());
+        List<Long> at = attemptTimes("past");
+        assertTrue(at.size() >= 3, "retried: " + at);
+        for (int i = 1; i < at.size(); i++) {
+            assertTrue(at.get(i) - at.get(i - 1) >= 250, "no wait under the backoff's floor: " + at);
+        }
+    }
+
+    private List<Long> attemptTimes(String key) {
+        return upstream.events().stream().filter(e -> key.equals(e.get("key")))
+                .map(e -> ((Number) e.get("at")).longValue()).sorted().toList();
+    }
+
+    /** One line per retry and one final line, all with the same request number. */
+    private static void assertRetryLinesShareTheFinalLinesId(ProxyProcess proxy, String target, int attempts) throws Exception {
+        String last = proxy.awaitLine(l -> l.contains(" " + target + " -> ") && l.contains("after " + attempts + " attempts"),
+                Duration.ofSeconds(10));
+        String id = last.replaceFirst("^.*?: (#\\d+) .*$", "$1");
+        List<String> retries = proxy.stderr().stream().filter(l -> l.contains("retrying GET") && l.contains(target)).toList();
+        assertEquals(attempts - 1, retries.size(), String.join("\n", retries));
+        for (String retry : retries) {
+            assertTrue(retry.contains(": " + id + " retrying"), "the retry line carries the request's number " + id + ": " + retry);
+        }
+    }
+
     @Test
     void anUpstreamThatIsNotListeningGives502NamingTheCause() throws Exception {
         int closed = Http.freePort();

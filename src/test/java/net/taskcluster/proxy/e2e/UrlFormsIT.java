@@ -69,7 +69,8 @@ class UrlFormsIT extends WithFakeDeployment {
         // observed behaviours of the original (reference-tests.md §12)
         "/queue/v1/, /api/queue/v1/",
         "/queue/v1//x, /api/queue/v1/x",
-        "/queue/v1/a|b, /api/queue/v1/a%7Cb",
+        // (the original re-escapes a raw '|' as %7C; issue 9 asks for the caller's bytes, which WireTargetIT checks)
+        "/queue/v1/a|b, /api/queue/v1/a|b",
         "/Queue/V1/x, /api/Queue/V1/x",
         // the /api form, which every official client uses
         "/api/queue/v1/task/abc/artifacts/public%2Fbuild%2Fx.zip, /api/queue/v1/task/abc/artifacts/public%2Fbuild%2Fx.zip",

@@ -42,10 +42,10 @@ class RouterTest {
         "/example.com, https://example.com/",
         "/example.com/, https://example.com/",
         "/127.0.0.1/x, https://127.0.0.1/x",
-        // characters that may not go on the wire raw are escaped; escapes already there stay
-        "/queue/v1/a|b, https://tc.example.com/api/queue/v1/a%7Cb",
-        "/queue/v1/caf\u00e9 x, https://tc.example.com/api/queue/v1/caf%C3%A9%20x",
-        "/queue/v1/a?q=\"x\", https://tc.example.com/api/queue/v1/a?q=%22x%22",
+        // printable ASCII goes on the wire as the caller sent it; what may not appear raw is escaped, escapes stay
+        "/queue/v1/a|b[]{}^`<>\\, https://tc.example.com/api/queue/v1/a|b[]{}^`<>\\",
+        "/queue/v1/caf\u00e9 x#y, https://tc.example.com/api/queue/v1/caf%C3%A9%20x%23y",
+        "/queue/v1/a?q=\"x\"|{}, https://tc.example.com/api/queue/v1/a?q=\"x\"|{}",
     })
     void proxiedTargets(String path, String expected) {
         assertEquals(expected, target(path));

@@ -26,7 +26,7 @@ public final class BadUpstream implements AutoCloseable {
 
     public BadUpstream() throws IOException {
         server = new ServerSocket(0, 1000, InetAddress.getLoopbackAddress());
-        Thread.ofPlatform().daemon().name("bad-upstream").start(this::acceptLoop);
+        ScriptedUpstream.acceptEach(server, "bad-upstream", this::serve);
     }
 
     public String rootUrl() {
@@ -35,17 +35,6 @@ public final class BadUpstream implements AutoCloseable {
 
     public int requests() {
         return requests.get();
-    }
-
-    private void acceptLoop() {
-        while (!server.isClosed()) {
-            try {
-                Socket socket = server.accept();
-                Thread.ofVirtual().start(() -> serve(socket));
-            } catch (IOException e) {
-                return;
-            }
-        }
     }
 
     private void serve(Socket socket) {

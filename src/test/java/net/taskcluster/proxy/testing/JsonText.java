@@ -90,7 +90,7 @@ public final class JsonText {
         return out.append(ws(random)).append(']').toString();
     }
 
-    /** The longest number the parser accepts (Jackson's default limit, as is the nesting depth). */
+    /** The longest number the parser accepts (Jackson's default limit; the nesting depth is the proxy's own, 100). */
     public static final int MAX_NUMBER_LENGTH = 1000;
 
     /**

@@ -2,6 +2,7 @@ package net.taskcluster.proxy.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
@@ -54,7 +55,7 @@ public final class ProxyProcess implements AutoCloseable {
     /** Starts the launcher with these arguments and exactly this environment (plus PATH and HOME). */
     public static ProxyProcess start(List<String> args, Map<String, String> env, String javaOptions) {
         return launch(LAUNCHER, args, environment -> {
-            environment.keySet().removeIf(k -> k.startsWith("TASKCLUSTER_"));
+            environment.keySet().removeIf(k -> k.startsWith("TASKCLUSTER_") || k.startsWith("SSL_CERT_"));
             environment.putAll(env);
             if (javaOptions != null) {
                 environment.put("TASKCLUSTER_PROXY_JAVA_OPTS", javaOptions);
@@ -108,18 +109,33 @@ public final class ProxyProcess implements AutoCloseable {
         }
     }
 
+    // Lines end at LF only: a CR the proxy printed stays in its line, where LogAuditIT finds it (a reader that also
+    // ended lines at CR would hide exactly the forged lines the audit looks for).
     private void readStderr(Path logFile) {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8));
+        try (InputStream in = new java.io.BufferedInputStream(process.getErrorStream());
                 Writer log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND)) {
-            String line;
-            while ((line = in.readLine()) != null) {
-                synchronized (stderr) {
-                    stderr.add(line);
-                    stderr.notifyAll();
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            int c;
+            while (true) {
+                c = in.read();
+                if (c >= 0 && c != '\n') {
+                    bytes.write(c);
+                    continue;
                 }
-                log.write(line);
-                log.write('\n');
-                log.flush();
+                if (c >= 0 || bytes.size() > 0) {
+                    String line = bytes.toString(StandardCharsets.UTF_8);
+                    bytes.reset();
+                    synchronized (stderr) {
+                        stderr.add(line);
+                        stderr.notifyAll();
+                    }
+                    log.write(line);
+                    log.write('\n');
+                    log.flush();
+                }
+                if (c < 0) {
+                    return;
+                }
             }
         } catch (IOException e) {
             // the process is gone

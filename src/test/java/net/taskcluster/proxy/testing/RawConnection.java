@@ -123,6 +123,26 @@ public final class RawConnection implements AutoCloseable {
         }
     }
 
+    /** Ends the sending side only (a FIN): the caller can still read the answer. */
+    public RawConnection halfClose() {
+        try {
+            socket.shutdownOutput();
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Closes with a reset (an RST, not a FIN), as a caller that is killed does. */
+    public void reset() {
+        try {
+            socket.setSoLinger(true, 0);
+        } catch (IOException e) {
+            // closed already: close() below is all there is to do
+        }
+        close();
+    }
+
     @Override
     public void close() {
         try {

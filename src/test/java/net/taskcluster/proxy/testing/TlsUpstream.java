@@ -78,7 +78,7 @@ public final class TlsUpstream implements AutoCloseable {
         return new TlsUpstream(server);
     }
 
-    private static void keytool(String... arguments) throws Exception {
+    static void keytool(String... arguments) throws Exception {
         List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool").toString()));
         command.addAll(List.of(arguments));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
