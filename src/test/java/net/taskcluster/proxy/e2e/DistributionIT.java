@@ -62,8 +62,12 @@ class DistributionIT extends WithFakeDeployment {
             assertEquals(Version.CURRENT.revision(), response.header("X-Taskcluster-Proxy-Revision"));
             assertEquals(Version.CURRENT.version(), response.header("X-Taskcluster-Proxy-Version"));
         }
-        try (Stream<Path> files = Files.list(unpacked.resolve("taskcluster-proxy-" + Version.CURRENT.version()).resolve("lib"))) {
-            assertTrue(files.anyMatch(p -> p.getFileName().toString().equals("taskcluster-proxy.aot")), "the AOT cache is shipped");
+        // What makes it start fast is shipped: the JVM distribution's AOT cache, or the native executable itself.
+        Path lib = unpacked.resolve("taskcluster-proxy-" + Version.CURRENT.version()).resolve("lib");
+        if (!Files.isExecutable(lib.resolve("taskcluster-proxy"))) {
+            try (Stream<Path> files = Files.list(lib)) {
+                assertTrue(files.anyMatch(p -> p.getFileName().toString().equals("taskcluster-proxy.aot")), "the AOT cache is shipped");
+            }
         }
     }
 
