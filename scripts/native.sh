@@ -2,7 +2,8 @@
 # Builds the native executable of the proxy, after ./build.sh (it compiles the jars this one starts from):
 #   target/native/taskcluster-proxy/{bin/taskcluster-proxy, lib/taskcluster-proxy, lib/*.so, LICENSE}
 #   target/taskcluster-proxy-<version>-linux-x64-native.tar.gz (the same, in a folder taskcluster-proxy-<version>)
-# It takes about 7 minutes on 2 cores and 3 GB of memory (TCP_NATIVE_QUICK=1: the builder's quick mode, -Ob).
+# It takes about 7 minutes on 2 cores and 3 GB of memory (TCP_NATIVE_QUICK=1: the builder's quick mode, -Ob;
+# TCP_NATIVE_OPTIMIZE=s|2|3: another optimization level than the default -O2).
 # TCP_NATIVE_AUDIT=1 builds an executable that reports on stderr every reflective or resource access that the
 # reachability metadata does not cover (instead of failing it silently), for finding what the metadata lacks.
 #
@@ -154,7 +155,8 @@ else
         -imagecp "$classpath" \
         -H:Path="$work" -H:CLibraryPath="$clib" -H:ConfigurationResourceRoots="$metadata_roots" -H:ImageBuildID="$(cat /proc/sys/kernel/random/uuid)" \
         -H:+UnlockExperimentalVMOptions "${image_options[@]}" \
-        "${linker_options[@]/#/-H:NativeLinkerOption=}" -H:TempDirectory="$PWD/$work/tmp" ${TCP_NATIVE_QUICK:+-H:Optimize=b} \
+        "${linker_options[@]/#/-H:NativeLinkerOption=}" -H:TempDirectory="$PWD/$work/tmp" \
+        ${TCP_NATIVE_QUICK:+-H:Optimize=b} ${TCP_NATIVE_OPTIMIZE:+-H:Optimize=$TCP_NATIVE_OPTIMIZE} \
         2>&1 | tee "$out/build.log"
     [ "${PIPESTATUS[0]}" -eq 0 ]
     cp "$work/taskcluster-proxy" "$dist/lib/"
