@@ -30,18 +30,11 @@ def first_200(port, path, deadline):
     return False
 
 
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return None
-
-
-def private_dirty_kib(pid):
-    with open("/proc/%d/smaps_rollup" % pid) as rollup:
-        for line in rollup:
-            if line.startswith("Private_Dirty:"):
+def kib(path, field):
+    """The value of a "Field:   N kB" line of a /proc file."""
+    with open(path) as lines:
+        for line in lines:
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return None
 
@@ -60,8 +53,8 @@ def main():
             sys.exit("no 200 within 60 s from: " + " ".join(command))
         times.append(elapsed)
         time.sleep(1)
-        rss.append(rss_kib(process.pid))
-        dirty.append(private_dirty_kib(process.pid))
+        rss.append(kib("/proc/%d/status" % process.pid, "VmRSS"))
+        dirty.append(kib("/proc/%d/smaps_rollup" % process.pid, "Private_Dirty"))
         process.send_signal(signal.SIGKILL)
         process.wait()
     print(json.dumps({"runs_ms": [round(t, 1) for t in times], "median_ms": round(statistics.median(times), 1),
