@@ -17,7 +17,8 @@ DURATION = int(os.environ.get("DURATION", "10"))
 RUNS = int(os.environ.get("RUNS", "20"))
 WARMUP = int(os.environ.get("WARMUP", "20"))
 GIB = 1 << 30
-LAUNCHER = os.path.join(ROOT, "bin/taskcluster-proxy")
+# PROXY_LAUNCHER: another build's launcher, e.g. target/native/taskcluster-proxy/bin/taskcluster-proxy (native.sh).
+LAUNCHER = os.path.abspath(os.environ.get("PROXY_LAUNCHER", os.path.join(ROOT, "bin/taskcluster-proxy")))
 JAVA = os.path.join(os.environ["JAVA_HOME"], "bin/java")
 CREDENTIALS = ["--client-id", "bench/client", "--access-token", "bench-access-token-not-secret"]
 
@@ -171,8 +172,10 @@ def report(r):
     print("start-up, exec to first proxied 200, median of %d: proxy %.0f ms, plain java -jar %.0f ms: %.2fx (target <= 0.5)"
           % (len(s["proxy"]["runs_ms"]), s["proxy"]["median_ms"], s["plain_java_jar"]["median_ms"],
              s["proxy"]["median_ms"] / s["plain_java_jar"]["median_ms"]))
-    print("idle RSS after start: proxy %.1f MiB (target <= 48), plain java -jar %.1f MiB"
-          % (s["proxy"]["idle_rss_kib"] / 1024, s["plain_java_jar"]["idle_rss_kib"] / 1024))
+    print("idle RSS after start: proxy %.1f MiB (target <= 48; private dirty %.1f MiB), plain java -jar %.1f MiB"
+          % (s["proxy"]["idle_rss_kib"] / 1024, s["proxy"]["idle_private_dirty_kib"] / 1024,
+             s["plain_java_jar"]["idle_rss_kib"] / 1024))
+    print("proxy measured: " + LAUNCHER)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 
 Usage: startup.py RUNS PORT PATH -- COMMAND...
 Starts COMMAND RUNS times; each time polls http://127.0.0.1:PORT/PATH until it answers 200, then waits a second,
-reads VmRSS of the process, and kills it. Prints JSON: {"runs_ms": [...], "median_ms", "idle_rss_kib"}.
+reads VmRSS of the process and its private dirty memory (smaps_rollup: what another copy could not share), and kills
+it. Prints JSON: {"runs_ms": [...], "median_ms", "idle_rss_kib", "idle_private_dirty_kib"}.
 """
 import json
 import os
@@ -29,10 +30,11 @@ def first_200(port, path, deadline):
     return False
 
 
-def rss_kib(pid):
-    with open("/proc/%d/status" % pid) as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
+def kib(path, field):
+    """The value of a "Field:   N kB" line of a /proc file."""
+    with open(path) as lines:
+        for line in lines:
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return None
 
@@ -40,7 +42,7 @@ def rss_kib(pid):
 def main():
     runs, port, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     command = sys.argv[sys.argv.index("--") + 1:]
-    times, rss = [], []
+    times, rss, dirty = [], [], []
     for _ in range(runs):
         start = time.monotonic()
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -51,11 +53,13 @@ def main():
             sys.exit("no 200 within 60 s from: " + " ".join(command))
         times.append(elapsed)
         time.sleep(1)
-        rss.append(rss_kib(process.pid))
+        rss.append(kib("/proc/%d/status" % process.pid, "VmRSS"))
+        dirty.append(kib("/proc/%d/smaps_rollup" % process.pid, "Private_Dirty"))
         process.send_signal(signal.SIGKILL)
         process.wait()
     print(json.dumps({"runs_ms": [round(t, 1) for t in times], "median_ms": round(statistics.median(times), 1),
-                      "idle_rss_kib": int(statistics.median(rss))}))
+                      "idle_rss_kib": int(statistics.median(rss)),
+                      "idle_private_dirty_kib": int(statistics.median(dirty))}))
 
 
 if __name__ == "__main__":

@@ -1,11 +1,15 @@
 // Which proxy process a connection to this server comes from, so that the tests can hold every request the
 // fake deployment sees to the scopes of the proxy that sent it. The client's socket is found in the socket
 // tables (by its port and ours), and its inode among the open files of the running proxies (found by their
-// main class on the command line; other processes are not searched, so a connection from anything else is
-// attributed to no proxy).
+// main class on the command line, or for the native executable by its name; other processes are not searched,
+// so a connection from anything else is attributed to no proxy).
 import fs from 'node:fs';
+import path from 'node:path';
 
 const PROXY_MAIN = 'net.taskcluster.proxy.Main';
+const NATIVE_EXECUTABLE = 'taskcluster-proxy';
+
+const isProxy = (argv) => argv.includes(PROXY_MAIN) || path.basename(argv[0]) === NATIVE_EXECUTABLE;
 
 const hexPort = (port) => port.toString(16).toUpperCase().padStart(4, '0');
 
@@ -29,7 +33,7 @@ const socketInode = (clientPort, serverPort) => {
 
 const proxyPids = () => fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((pid) => {
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').includes(PROXY_MAIN);
+    return isProxy(fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0'));
   } catch {
     return false; // gone, or not ours to read
   }

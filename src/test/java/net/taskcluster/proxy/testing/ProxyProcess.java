@@ -26,7 +26,13 @@ import java.util.regex.Pattern;
  * (and written to target/proxy-logs for LogAuditIT); the access tokens it is given are registered as secrets.
  */
 public final class ProxyProcess implements AutoCloseable {
-    public static final Path LAUNCHER = Path.of(System.getProperty("user.dir"), "bin", "taskcluster-proxy");
+    /**
+     * The launcher every test starts: bin/taskcluster-proxy (the JVM distribution of this source tree), or the one
+     * named by -Dproxy.launcher, such as the unpacked native distribution's bin/taskcluster-proxy, so that the same
+     * tests run against either build.
+     */
+    public static final Path LAUNCHER = Path.of(System.getProperty("proxy.launcher",
+            Path.of(System.getProperty("user.dir"), "bin", "taskcluster-proxy").toString())).toAbsolutePath();
     private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)$");
     private static final AtomicInteger COUNT = new AtomicInteger();
     /** Every proxy the tests of this JVM started, by pid: the scope audit holds their requests to their scopes. */
