@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,9 @@ public final class ScopeAudit {
         int audited = 0;
         Set<Long> seen = new HashSet<>();
         List<String> problems = new ArrayList<>();
+        // Read off each proxy's log once, not once per request: RotationIT alone sends tens of thousands.
+        Map<Long, Set<String>> clientIdsByProxy = new HashMap<>();
+        Map<Long, Object> expectedByProxy = new HashMap<>();
         for (Map<String, Object> entry : upstream.authLog()) {
             Object pid = entry.get("proxyPid");
             if (pid == null) {
@@ -63,13 +67,13 @@ public final class ScopeAudit {
                         + "): " + entry.get("method") + " " + entry.get("target"));
                 continue;
             }
-            if (!clientIds(proxy).contains(id.group(1))) {
+            if (!clientIdsByProxy.computeIfAbsent(proxy.pid(), k -> clientIds(proxy)).contains(id.group(1))) {
                 problems.add("signed as " + id.group(1) + ", which proxy " + proxy.pid() + " was never given: " + entry.get("target"));
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> ext = (Map<String, Object>) entry.get("sentExt");
             Object sent = ext.containsKey("authorizedScopes") ? ext.get("authorizedScopes") : "(none)";
-            Object expected = expectedScopes.apply(proxy);
+            Object expected = expectedByProxy.computeIfAbsent(proxy.pid(), k -> expectedScopes.apply(proxy));
             if (!expected.equals(sent)) {
                 problems.add("authorized scopes " + sent + " from a proxy started with " + expected + ": "
                         + entry.get("method") + " " + entry.get("target"));
