@@ -37,7 +37,17 @@ public final class Training {
 
     private Training() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            train();
+        } catch (Throwable e) {
+            // The proxy's threads are not daemons: without an exit a failed training would hang the build.
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void train() throws Exception {
         Main.skipJettyJmxProbe();
         Server upstream = upstream();
         upstream.start();
@@ -72,7 +82,10 @@ public final class Training {
         }
         for (int i = 0; i < 20; i++) {
             client.GET(url + "/api/queue/v1/bytes");
-            client.newRequest(url + "/api/object/v1/upload").method("PUT").body(new BytesRequestContent(large)).send();
+            // On a connection of its own: after a streamed upload the server may close the caller's connection (seen
+            // once, as an EOF on the next request of the same connection; not yet understood).
+            client.newRequest(url + "/api/object/v1/upload").method("PUT").headers(h -> h.put("Connection", "close"))
+                    .body(new BytesRequestContent(large)).send();
             client.POST(url + "/bewit").body(new StringRequestContent(root + "/api/queue/v1/task/x?b=2&a=1")).send();
             client.GET(url + "/api/queue/v1/unavailable-once/" + i);
             client.GET(url + "/no_such-service");
