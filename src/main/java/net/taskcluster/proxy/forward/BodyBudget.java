@@ -49,9 +49,4 @@ public final class BodyBudget {
     void release(long bytes) {
         free.addAndGet(bytes);
     }
-
-    /** What is reserved now (for tests and diagnostics). */
-    long reserved() {
-        return capacity - free.get();
-    }
 }

@@ -221,6 +221,11 @@ final class ForwardedExchange {
                 "caller gone after " + bytes + " bytes of the body");
     }
 
+    /** A write of the answer to the caller failed: it went away. */
+    void callerGoneDuringAnswer(Throwable cause) {
+        callerGone("caller gone after " + log.answerBytes() + " bytes of the answer", cause);
+    }
+
     /** The caller went away (its connection failed or closed): stop the upstream request and any retry. */
     void callerGone(String outcome, Throwable cause) {
         if (markDone()) {

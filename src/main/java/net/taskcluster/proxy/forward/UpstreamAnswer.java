@@ -59,7 +59,7 @@ final class UpstreamAnswer implements org.eclipse.jetty.client.Response.Listener
             @Override
             public void failed(Throwable x) {
                 chunk.release();
-                exchange.callerGone("caller gone after " + exchange.log().answerBytes() + " bytes of the answer", x);
+                exchange.callerGoneDuringAnswer(x);
                 answer.abort(x);
             }
 
@@ -77,7 +77,7 @@ final class UpstreamAnswer implements org.eclipse.jetty.client.Response.Listener
         }
         // The status the caller got: FittingHead may have replaced an answer whose head was too large.
         exchange.response().write(true, BufferUtil.EMPTY_BUFFER, Callback.from(() -> exchange.proxyToClientResponseEnd(exchange.response().getStatus()),
-                x -> exchange.callerGone("caller gone after " + exchange.log().answerBytes() + " bytes of the answer", x)));
+                exchange::callerGoneDuringAnswer));
     }
 
     @Override
