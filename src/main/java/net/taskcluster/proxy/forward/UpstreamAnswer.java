@@ -59,7 +59,7 @@ final class UpstreamAnswer implements org.eclipse.jetty.client.Response.Listener
             @Override
             public void failed(Throwable x) {
                 chunk.release();
-                exchange.callerGoneDuringAnswer(x);
+                callerGone(x);
                 answer.abort(x);
             }
 
@@ -75,9 +75,8 @@ final class UpstreamAnswer implements org.eclipse.jetty.client.Response.Listener
         if (!passingOn) {
             return;
         }
-        // The status the caller got: FittingHead may have replaced an answer whose head was too large.
-        exchange.response().write(true, BufferUtil.EMPTY_BUFFER, Callback.from(() -> exchange.proxyToClientResponseEnd(exchange.response().getStatus()),
-                exchange::callerGoneDuringAnswer));
+        exchange.response().write(true, BufferUtil.EMPTY_BUFFER, Callback.from(
+                () -> exchange.proxyToClientResponseEnd(exchange.response().getStatus()), this::callerGone));
     }
 
     @Override
@@ -91,9 +90,14 @@ final class UpstreamAnswer implements org.eclipse.jetty.client.Response.Listener
         }
         Throwable failure = result.getFailure();
         if (passingOn && exchange.response().isCommitted()) {
-            exchange.cutAnswer(UpstreamFailure.of(failure).description(), failure);
+            exchange.end().answerCut(UpstreamFailure.of(failure).description(), failure);
             return;
         }
         exchange.attemptFailed(identity, attempt, failure);
+    }
+
+    /** A write of the answer to the caller failed: it went away. */
+    private void callerGone(Throwable cause) {
+        exchange.end().callerGone("caller gone after " + exchange.log().answerBytes() + " bytes of the answer", cause);
     }
 }

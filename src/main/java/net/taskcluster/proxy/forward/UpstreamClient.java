@@ -13,7 +13,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * The proxy's threads, scheduler and upstream HTTP client, with the retry policy of every upstream request. Made
  * and started first: the task's scopes are fetched with them before the server exists, which then shares them.
  */
-public record UpstreamClient(QueuedThreadPool threads, Scheduler scheduler, HttpClient client, RetryPolicy retryPolicy) {
+public record UpstreamClient(QueuedThreadPool threads, Scheduler scheduler, HttpClient client, RetryPolicy retryPolicy)
+        implements AutoCloseable {
 
     public static UpstreamClient start(Config config, Clock clock) throws Exception {
         Timeouts timeouts = config.timeouts();
@@ -29,5 +30,13 @@ public record UpstreamClient(QueuedThreadPool threads, Scheduler scheduler, Http
         LifeCycle.start(scheduler);
         LifeCycle.start(client);
         return new UpstreamClient(threads, scheduler, client, new RetryPolicy(timeouts.retryBudget(), config.retry429(), clock));
+    }
+
+    /** Stops the client, then the scheduler and threads it ran on (a proxy process just exits instead). */
+    @Override
+    public void close() {
+        LifeCycle.stop(client);
+        LifeCycle.stop(scheduler);
+        LifeCycle.stop(threads);
     }
 }

@@ -1,5 +1,6 @@
 package net.taskcluster.proxy.server;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -26,22 +27,24 @@ import org.eclipse.jetty.util.Callback;
  */
 final class Draining extends GracefulHandler {
     /** A request in flight, as a log line names it. */
-    record InFlight(String method, String target, long startNanos, EndPoint endPoint) {
-        String describe() {
-            return method + " " + target + " (in flight for " + (System.nanoTime() - startNanos) / 1_000_000 + " ms)";
+    record InFlight(String method, String target, long startMillis, EndPoint endPoint) {
+        String describe(Clock clock) {
+            return method + " " + target + " (in flight for " + (clock.millis() - startMillis) + " ms)";
         }
     }
 
     private final Map<Request, InFlight> inFlight = new ConcurrentHashMap<>();
+    private final Clock clock;
 
-    Draining(Handler handler) {
+    Draining(Handler handler, Clock clock) {
         super(handler);
+        this.clock = clock;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         InFlight entry = new InFlight(request.getMethod(), Redact.forLog(request.getHttpURI().getPathQuery()),
-                System.nanoTime(), request.getConnectionMetaData().getConnection().getEndPoint());
+                clock.millis(), request.getConnectionMetaData().getConnection().getEndPoint());
         inFlight.put(request, entry);
         Callback tracked = new Callback.Nested(callback) {
             @Override
@@ -84,7 +87,7 @@ final class Draining extends GracefulHandler {
             drained.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return List.of();
         } catch (TimeoutException | ExecutionException e) {
-            return inFlight.values().stream().map(InFlight::describe).sorted().toList();
+            return inFlight.values().stream().map(entry -> entry.describe(clock)).sorted().toList();
         }
     }
 }

@@ -76,7 +76,7 @@ public final class ProxyServer {
         forwarder = new Forwarder(upstream.client(), new RequestSigner(clock), upstream.retryPolicy(),
                 config.timeouts().idle(), config.maxBufferedBody(), BodyBudget.ofThisHeap(), upstream.scheduler(), clock,
                 identities::current);
-        draining = new Draining(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock));
+        draining = new Draining(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock), clock);
         server.setHandler(draining);
         server.setErrorHandler(new PlainErrorHandler(identities));
 
