@@ -21,10 +21,15 @@ cp LICENSE "$dist/"
 "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.unsupported,java.management \
     --strip-debug --no-header-files --no-man-pages --compress=zip-6 --output "$dist/runtime"
 
-# Training: the classes, links and profiles of a proxy at work, recorded in the runtime that will run it.
-"$dist/runtime/bin/java" @"$dist/lib/jvm.args" -XX:AOTCacheOutput="$dist/lib/taskcluster-proxy.aot" \
-    -cp "$dist/lib/*" net.taskcluster.proxy.Training > target/aot-training.log 2>&1 \
-    || { cat target/aot-training.log >&2; exit 1; }
+# Training: the classes, links and profiles of a proxy at work, recorded by the launcher itself (the JVM uses a cache
+# only with the class path it was recorded with) while src/training/java plays the deployment and the task.
+if [ -f target/test-classpath.txt ] && [ -d target/test-classes/net/taskcluster/proxy/training ]; then
+    "$JAVA_HOME/bin/java" -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
+        net.taskcluster.proxy.training.TrainingRun "$dist" "$PWD/$dist/lib/taskcluster-proxy.aot" "$PWD/target/aot-training.log" \
+        || { cat target/aot-training.log >&2; exit 1; }
+else
+    echo "dist.sh: no AOT cache: the training run is compiled with the tests (build with -DskipTests, not -Dmaven.test.skip)" >&2
+fi
 
 tar -C target/dist -czf "target/taskcluster-proxy-$version-linux-x64.tar.gz" \
     --transform "s,^taskcluster-proxy,taskcluster-proxy-$version," --owner=0 --group=0 taskcluster-proxy

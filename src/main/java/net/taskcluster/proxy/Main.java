@@ -48,7 +48,7 @@ public final class Main {
      * references are compressed; starting JMX for that costs a hundred classes and megabytes. They are compressed
      * on every heap this proxy uses (under 32 GiB): 16 references fill a 64-byte cache line.
      */
-    static void skipJettyJmxProbe() {
+    private static void skipJettyJmxProbe() {
         if (System.getProperty("org.eclipse.jetty.util.referencesPerCacheLine") == null) {
             System.setProperty("org.eclipse.jetty.util.referencesPerCacheLine", "16");
         }
