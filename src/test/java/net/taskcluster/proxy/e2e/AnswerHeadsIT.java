@@ -73,7 +73,7 @@ class AnswerHeadsIT {
     void sixteenKilobytesOfScopesGoOnEveryAnswerAndACredentialUpdateAnswers200() throws Exception {
         List<String> scopes = scopes(16_000);
         try (ProxyProcess proxy = proxy(scopes)) {
-            int port = proxy.awaitListening().getFirst();
+            int port = proxy.port();
             RawResponse forwarded = RawResponse.request(port, "GET", "/queue/v1/task/x");
             assertEquals(200, forwarded.status(), forwarded.body());
             assertEquals(Json.stringArray(scopes), forwarded.header("X-Taskcluster-Authorized-Scopes"));
@@ -97,7 +97,7 @@ class AnswerHeadsIT {
     @ValueSource(ints = {16 * 1024, 32 * 1024, 63 * 1024})
     void longUrlsAreSignedWithSixteenKilobytesOfScopes(int length) throws Exception {
         try (ProxyProcess proxy = proxy(scopes(16_000))) {
-            int port = proxy.awaitListening().getFirst();
+            int port = proxy.port();
             String url = url(length);
             RawResponse response = RawResponse.withBody(port, "POST", "/bewit", url);
             assertEquals(303, response.status(), response.body().substring(0, Math.min(200, response.body().length())));
@@ -110,7 +110,7 @@ class AnswerHeadsIT {
     void aSignedUrlTooLongForTheLocationHeaderIs414WithTheProxysHeaders() throws Exception {
         // 40 KB of scopes: the bewit's ext carries them twice base64-encoded, about 71 KB, beside the scopes' header.
         try (ProxyProcess proxy = proxy(scopes(40_000))) {
-            int port = proxy.awaitListening().getFirst();
+            int port = proxy.port();
             RawResponse tooLong = RawResponse.withBody(port, "POST", "/bewit", url(60 * 1024));
             assertEquals(414, tooLong.status(), tooLong.body());
             assertTrue(tooLong.body().startsWith("the signed URL would be "), tooLong.body());
@@ -126,7 +126,7 @@ class AnswerHeadsIT {
     @Test
     void anUpstreamAnswerWhoseHeadWouldNotFitIs502WithTheProxysHeaders() throws Exception {
         try (ProxyProcess proxy = proxy(List.of())) {
-            int port = proxy.awaitListening().getFirst();
+            int port = proxy.port();
             RawResponse fits = RawResponse.request(port, "GET", "/queue/v1/header/100000");
             assertEquals(200, fits.status(), fits.body());
             assertEquals(100_000, fits.header("X-Large").length());
@@ -153,7 +153,7 @@ class AnswerHeadsIT {
     @Test
     void aCredentialUpdateWhoseHeadersWouldNotFitIs400AndTheOldCredentialsStay() throws Exception {
         try (ProxyProcess proxy = proxy(scopes(40_000))) {
-            int port = proxy.awaitListening().getFirst();
+            int port = proxy.port();
             // Temporary credentials whose certificate's scopes (in X-Taskcluster-Proxy-Temp-Scopes) add 30 KB more.
             Credentials temporary = clients.temporary(null, scopes(30_000));
             String body = "{\"clientId\":\"" + temporary.clientId() + "\",\"accessToken\":\"" + temporary.accessToken()

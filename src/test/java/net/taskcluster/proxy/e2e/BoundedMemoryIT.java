@@ -35,11 +35,10 @@ class BoundedMemoryIT extends WithFakeDeployment {
 
     @BeforeAll
     void start() throws Exception {
-        proxy = proxy()
+        proxy = proxies.start(proxy()
                 .args("--max-buffered-body", "1k", "--retry-budget", "5s")
-                .javaOptions("-Xmx64m")
-                .start();
-        port = proxy.awaitListening().get(0);
+                .javaOptions("-Xmx64m"));
+        port = proxy.port();
         proxyUrl = "http://127.0.0.1:" + port;
         String cmdline = Files.readString(Path.of("/proc", String.valueOf(proxy.pid()), "cmdline")).replace('\0', ' ');
         // The JVM, or the native executable (lib/taskcluster-proxy), which takes the same heap option.
@@ -51,7 +50,6 @@ class BoundedMemoryIT extends WithFakeDeployment {
     @AfterAll
     void stop() throws Exception {
         System.out.println("proxy peak RSS (VmHWM) after 1 GiB each way: " + peakRss());
-        proxy.close();
     }
 
     private String peakRss() throws Exception {

@@ -14,7 +14,6 @@ import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawConnection;
 import net.taskcluster.proxy.testing.RawResponse;
 import net.taskcluster.proxy.testing.WithFakeDeployment;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,13 +28,8 @@ class CallerGoneIT extends WithFakeDeployment {
 
     @BeforeAll
     void start() throws Exception {
-        proxy = proxy().args("--max-buffered-body", "64k").start();
-        port = proxy.awaitListening().get(0);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        proxy.close();
+        proxy = proxies.start(proxy().args("--max-buffered-body", "64k"));
+        port = proxy.port();
     }
 
     @AfterEach

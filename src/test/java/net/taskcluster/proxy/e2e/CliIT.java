@@ -154,7 +154,7 @@ class CliIT extends WithFakeDeployment {
     void thePortFileNamesThePortOnceListeningAndGoesOnACleanStop(@TempDir Path directory) throws Exception {
         Path portFile = directory.resolve("proxy.port");
         try (ProxyProcess proxy = proxy().args("--port-file", portFile.toString()).start()) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             assertEquals(port + "\n", Files.readString(portFile), "the port the kernel chose for --port 0");
             assertEquals(200, RawResponse.request(Integer.parseInt(Files.readString(portFile).strip()), "GET",
                     "/api/test/v1/scopes/current").status());

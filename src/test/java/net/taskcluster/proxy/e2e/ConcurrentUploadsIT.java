@@ -61,7 +61,7 @@ class ConcurrentUploadsIT {
         try (ProxyProcess proxy = new ProxyProcess.Options().rootUrl(upstream.rootUrl())
                 .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
                 .start()) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             Map<String, Integer> outcomes = new TreeMap<>();
             List<String> wrong = new ArrayList<>();
             try (ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor()) {

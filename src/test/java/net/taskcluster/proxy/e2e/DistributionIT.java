@@ -55,7 +55,7 @@ class DistributionIT extends WithFakeDeployment {
                 "TASKCLUSTER_ACCESS_TOKEN", token);
         try (ProxyProcess proxy = ProxyProcess.startAlone(launcher,
                 List.of("--port", "0", "--ip-address", "127.0.0.1", "--root-url", upstream.rootUrl()), serving)) {
-            int port = proxy.awaitListening().getFirst();
+            int port = proxy.port();
             RawResponse response = RawResponse.request(port, "GET", "/api/auth/v1/scopes/current");
             assertEquals(200, response.status(), response.body());
             assertTrue(response.body().contains("\"clientId\":\"project/issuer\""), response.body());

@@ -122,7 +122,7 @@ class DrainIT {
     private static Socket download(ProxyProcess proxy, String target) throws IOException, InterruptedException {
         Socket socket = new Socket();
         socket.setReceiveBufferSize(16 * 1024);
-        socket.connect(new InetSocketAddress("127.0.0.1", proxy.awaitListening().getFirst()), 10_000);
+        socket.connect(new InetSocketAddress("127.0.0.1", proxy.port()), 10_000);
         socket.setSoTimeout(60_000);
         socket.getOutputStream().write(("GET " + target + " HTTP/1.1\r\nHost: taskcluster\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));

@@ -11,7 +11,6 @@ import net.taskcluster.proxy.testing.RawResponse;
 import net.taskcluster.proxy.testing.ScopeAudit;
 import net.taskcluster.proxy.testing.Secrets;
 import net.taskcluster.proxy.testing.WithFakeDeployment;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,15 +23,9 @@ class EndpointsIT extends WithFakeDeployment {
 
     @BeforeAll
     void start() throws Exception {
-        proxy = proxy()
-                .args("test:*")
-                .start();
-        port = proxy.awaitListening().get(0);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        proxy.close();
+        proxy = proxies.start(proxy()
+                .args("test:*"));
+        port = proxy.port();
     }
 
     /** The scope audit run after every class (WithFakeDeployment) notices a proxy sending other scopes than its own. */

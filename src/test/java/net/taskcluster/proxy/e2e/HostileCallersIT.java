@@ -28,7 +28,6 @@ import net.taskcluster.proxy.testing.RawResponse;
 import net.taskcluster.proxy.testing.ScriptedUpstream;
 import net.taskcluster.proxy.testing.Secrets;
 import net.taskcluster.proxy.testing.WithFakeDeployment;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,15 +55,9 @@ class HostileCallersIT extends WithFakeDeployment {
 
     @BeforeAll
     void start() throws Exception {
-        proxy = proxy()
-                .args("--max-buffered-body", "16k")
-                .start();
-        port = proxy.awaitListening().get(0);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        proxy.close();
+        proxy = proxies.start(proxy()
+                .args("--max-buffered-body", "16k"));
+        port = proxy.port();
     }
 
     // --- request heads over 16 KiB ---

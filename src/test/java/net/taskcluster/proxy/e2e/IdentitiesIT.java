@@ -66,7 +66,7 @@ class IdentitiesIT extends WithFakeDeployment {
         Credentials credentials = credentials(kind.strip());
         String[] args = arguments == null ? new String[0] : arguments.strip().split(" ");
         try (ProxyProcess proxy = started(credentials, args)) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             RawResponse response = RawResponse.request(port, "GET", "/api/auth/v1/scopes/current");
             assertEquals(200, response.status(), response.body());
             Map<String, Object> answer = JSON.std.mapFrom(response.body());
@@ -98,7 +98,7 @@ class IdentitiesIT extends WithFakeDeployment {
     void scopesTheCredentialsDoNotHaveAreRefusedUpstream() throws Exception {
         // As the original's TestOversteppedScopes: the upstream answers 401 and the proxy passes it on.
         try (ProxyProcess proxy = started(clients.limited, "secrets:get:garbage/foo")) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             RawResponse response = RawResponse.request(port, "GET", "/secrets/v1/secret/garbage/foo");
             assertEquals(401, response.status());
             assertTrue(response.body().contains("AuthenticationFailed") && response.body().contains("authorizedScopes"), response.body());
@@ -111,7 +111,7 @@ class IdentitiesIT extends WithFakeDeployment {
     void aCertificateWithNullScopesIsSentAsIsAndShownAsNull() throws Exception {
         Credentials nullScopes = clients.temporary(null, null);
         try (ProxyProcess proxy = started(nullScopes)) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             RawResponse response = RawResponse.request(port, "GET", "/api/auth/v1/scopes/current");
             assertEquals("null", response.header("X-Taskcluster-Proxy-Temp-Scopes"));
             // Taskcluster refuses certificates whose scopes are not an array; the proxy does not hide that.
@@ -122,7 +122,7 @@ class IdentitiesIT extends WithFakeDeployment {
     @Test
     void theOfficialClientWorksWithTheProxyAsItsRootUrl() throws Exception {
         try (ProxyProcess proxy = started(clients.issuer, "--task-id", "TaskWithScopes0000000", "test:authenticate-post")) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             Process node = new ProcessBuilder("node", "official-client.mjs", "http://127.0.0.1:" + port, "TaskWithScopes0000000")
                     .directory(NodeChecker.nodeDirectory().toFile())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)

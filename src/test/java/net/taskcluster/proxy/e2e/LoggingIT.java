@@ -29,7 +29,7 @@ class LoggingIT extends WithFakeDeployment {
     @Test
     void startUpRequestsRetriesAndUpdatesAreLoggedOneLineEach() throws Exception {
         try (ProxyProcess proxy = started()) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             assertTrue(port > 0 && Http.isListening(port), "the logged port is the real one (--port 0)");
             assertTrue(proxy.stderr().stream().anyMatch(l -> l.endsWith("listening on 127.0.0.1:" + port)), proxy.stderr().toString());
             String startup = proxy.awaitLine(l -> l.contains("root URL"), Duration.ofSeconds(1));
@@ -68,7 +68,7 @@ class LoggingIT extends WithFakeDeployment {
     void theShutdownTimeoutBoundsTheDrain() throws Exception {
         try (ProxyProcess proxy = proxy()
                 .args("--shutdown-timeout", "1s").start()) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             HttpResponse<InputStream> download = Http.CLIENT.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/test/v1/slow/too-slow/60")).build(),
                     HttpResponse.BodyHandlers.ofInputStream());
@@ -85,7 +85,7 @@ class LoggingIT extends WithFakeDeployment {
     void sigtermLetsRequestsInFlightFinishAndExitsZero() throws Exception {
         ProxyProcess proxy = started();
         try (proxy) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             HttpResponse<InputStream> download = Http.CLIENT.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/test/v1/slow/drain/2")).build(),
                     HttpResponse.BodyHandlers.ofInputStream());

@@ -55,8 +55,8 @@ class PeerCheckLoadIT extends WithFakeDeployment {
             long tcp = Files.lines(Path.of("/proc/net/tcp")).count() + Files.lines(Path.of("/proc/net/tcp6")).count();
             assertTrue(tcp >= 2 * EXTRA_SOCKET_PAIRS, "sockets in the kernel's tables: " + tcp);
 
-            int openPort = open.awaitListening().get(0);
-            int checkedPort = checked.awaitListening().get(0);
+            int openPort = open.port();
+            int checkedPort = checked.port();
             load(openPort); // warm both up: the first requests of a JVM are slow for other reasons
             load(checkedPort);
             List<Long> without = new ArrayList<>();

@@ -50,7 +50,7 @@ class PeerChecksIT extends WithFakeDeployment {
     @Test
     void rootAndTheAllowedUserAreAdmittedAndAnyoneElseGetsNoHttpByte() throws Exception {
         try (ProxyProcess proxy = proxy().args("--allowed-user", "nobody").start()) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             assertEquals(200, RawResponse.request(port, "GET", PATH).status(), "root is always admitted");
             checkAdmitted(curlAs(NOBODY, url("127.0.0.1", port)));
             checkRefusedWithoutAnswer(curlAs(DAEMON, url("127.0.0.1", port)));
@@ -63,8 +63,8 @@ class PeerChecksIT extends WithFakeDeployment {
     void twoProxiesForTwoUsersAreIsolatedBothWays() throws Exception {
         try (ProxyProcess forNobody = proxy().args("--allowed-user", "nobody").start();
                 ProxyProcess forDaemon = proxy().args("--allowed-user", "daemon").start()) {
-            int a = forNobody.awaitListening().get(0);
-            int b = forDaemon.awaitListening().get(0);
+            int a = forNobody.port();
+            int b = forDaemon.port();
             checkAdmitted(curlAs(NOBODY, url("127.0.0.1", a)));
             checkRefusedWithoutAnswer(curlAs(NOBODY, url("127.0.0.1", b)));
             checkRefusedWithoutAnswer(curlAs(DAEMON, url("127.0.0.1", a)));
@@ -75,7 +75,7 @@ class PeerChecksIT extends WithFakeDeployment {
     @Test
     void ipv4PeersOfADualStackListenerAreFoundAsIpv4MappedInTcp6() throws Exception {
         try (ProxyProcess proxy = proxy().allInterfaces().args("--allowed-user", "nobody").start()) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             proxy.awaitLine(l -> l.endsWith("listening on *:" + port), Duration.ofSeconds(1));
             // curl to [::ffff:127.0.0.1] uses an IPv6 socket: the kernel lists it in tcp6 as ::ffff:127.0.0.1,
             // while the proxy sees the peer as the IPv4 address 127.0.0.1.
@@ -90,7 +90,7 @@ class PeerChecksIT extends WithFakeDeployment {
     @Test
     void onlyRootAndTheProxysOwnUserMayUpdateTheCredentials() throws Exception {
         try (ProxyProcess proxy = proxy().args("--allowed-user", "nobody").start()) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             String update = "{\"clientId\":\"project/limited\",\"accessToken\":\"" + clients.limited.accessToken() + "\"}";
             Privileged.Result byTheTaskUser = Privileged.run(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY,
                     "--clear-groups", "--", "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT",
@@ -108,8 +108,8 @@ class PeerChecksIT extends WithFakeDeployment {
     void ipAddressBindsExactlyThereIpv4AndIpv6() throws Exception {
         try (ProxyProcess v6 = proxy().args("--ip-address", "::1").start();
                 ProxyProcess v4 = proxy().start()) {
-            int port6 = v6.awaitListening().get(0);
-            int port4 = v4.awaitListening().get(0);
+            int port6 = v6.port();
+            int port4 = v4.port();
             v6.awaitLine(l -> l.endsWith("listening on [0:0:0:0:0:0:0:1]:" + port6), Duration.ofSeconds(1));
             v4.awaitLine(l -> l.endsWith("listening on 127.0.0.1:" + port4), Duration.ofSeconds(1));
             assertTrue(connects("::1", port6));
@@ -128,10 +128,10 @@ class PeerChecksIT extends WithFakeDeployment {
                     "--allowed-network", net.network).start();
                     ProxyProcess outside = proxy().args("--ip-address", net.hostAddress, "--allowed-user", "nobody",
                             "--allowed-network", "198.19.0.0/24").start()) {
-                int port = inside.awaitListening().get(0);
+                int port = inside.port();
                 // and a second listener, on 127.0.0.1 with the same port, for the launcher
                 inside.awaitLine(l -> l.endsWith("listening on 127.0.0.1:" + port), Duration.ofSeconds(5));
-                int outsidePort = outside.awaitListening().get(0);
+                int outsidePort = outside.port();
 
                 // A client in the other namespace: its socket is not in our /proc/net/tcp; its address is in the network.
                 checkAdmitted(net.curlInside(url(net.hostAddress, port)));
@@ -159,14 +159,14 @@ class PeerChecksIT extends WithFakeDeployment {
     @Test
     void rowsLeftOnTheCallersPortDoNotAnswerForItOnAnIpv4Listener() throws Exception {
         try (ProxyProcess proxy = proxy().args("--allowed-user", "nobody").start()) {
-            assertAllRefused(proxy.awaitListening().get(0), "127.0.0.1", List.of("127.0.0.1"), DECOYS);
+            assertAllRefused(proxy.port(), "127.0.0.1", List.of("127.0.0.1"), DECOYS);
         }
     }
 
     @Test
     void rowsLeftOnTheCallersPortDoNotAnswerForItOnAnIpv6Listener() throws Exception {
         try (ProxyProcess proxy = proxy().args("--ip-address", "::1", "--allowed-user", "nobody").start()) {
-            assertAllRefused(proxy.awaitListening().get(0), "::1", List.of("::1"), DECOYS);
+            assertAllRefused(proxy.port(), "::1", List.of("::1"), DECOYS);
         }
     }
 
@@ -174,7 +174,7 @@ class PeerChecksIT extends WithFakeDeployment {
     void rowsLeftOnTheCallersPortDoNotAnswerForItOnADualStackListener() throws Exception {
         try (ProxyProcess proxy = proxy().allInterfaces().args("--allowed-user", "nobody").start()) {
             // IPv4, IPv4 from an IPv6 socket (::ffff:127.0.0.1 at both ends), and IPv6.
-            assertAllRefused(proxy.awaitListening().get(0), null, List.of("127.0.0.1", "::ffff:127.0.0.1", "::1"), DECOYS);
+            assertAllRefused(proxy.port(), null, List.of("127.0.0.1", "::ffff:127.0.0.1", "::1"), DECOYS);
         }
     }
 
@@ -186,7 +186,7 @@ class PeerChecksIT extends WithFakeDeployment {
     @Test
     void aVisibleCallerInsideTheAllowedNetworkIsNeverTakenForAnInvisibleOne() throws Exception {
         try (ProxyProcess proxy = proxy().allInterfaces().args("--allowed-user", "nobody", "--allowed-network", "127.0.0.0/8").start()) {
-            assertAllRefused(proxy.awaitListening().get(0), null, List.of("127.0.0.1", "::ffff:127.0.0.1"),
+            assertAllRefused(proxy.port(), null, List.of("127.0.0.1", "::ffff:127.0.0.1"),
                     List.of("half-close", "bound-device", "time-wait"));
         }
     }
@@ -194,7 +194,7 @@ class PeerChecksIT extends WithFakeDeployment {
     @Test
     void theTasksUserCannotPassAsRootToUpdateTheCredentials() throws Exception {
         try (ProxyProcess proxy = proxy().allInterfaces().args("--allowed-user", "nobody").start()) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             // Invalid credentials: past the check they would get a 400, so only a 403 means refused by it.
             String put = "PUT /credentials HTTP/1.1\r\nHost: taskcluster\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
             for (String source : List.of("127.0.0.1", "::ffff:127.0.0.1", "::1")) {

@@ -16,7 +16,6 @@ import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
 import net.taskcluster.proxy.testing.WithFakeDeployment;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,20 +30,14 @@ class RetriesIT extends WithFakeDeployment {
 
     @BeforeAll
     void start() throws Exception {
-        quick = started("--retry-budget", "5s", "--idle-timeout", "1s");
-        patient = started("--idle-timeout", "60s");
-        quickPort = quick.awaitListening().get(0);
-        patientPort = patient.awaitListening().get(0);
+        quick = proxies.start(proxy().args("--retry-budget", "5s", "--idle-timeout", "1s"));
+        patient = proxies.start(proxy().args("--idle-timeout", "60s"));
+        quickPort = quick.port();
+        patientPort = patient.port();
     }
 
     private ProxyProcess started(String... args) {
         return proxy().args(args).start();
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        quick.close();
-        patient.close();
     }
 
     private List<Map<String, Object>> attemptsAt(String target) {
@@ -105,7 +98,7 @@ class RetriesIT extends WithFakeDeployment {
     @Test
     void tooManyRequestsIsFinalWithRetry429False() throws Exception {
         try (ProxyProcess original = started("--retry-429=false")) {
-            RawResponse response = RawResponse.request(original.awaitListening().get(0), "GET", "/api/test/v1/too-many/final/none");
+            RawResponse response = RawResponse.request(original.port(), "GET", "/api/test/v1/too-many/final/none");
             assertEquals(429, response.status());
             assertEquals(1, attemptTimes("final").size());
         }
@@ -139,7 +132,7 @@ class RetriesIT extends WithFakeDeployment {
     @Test
     void retryAfterZeroDoesNotShortenTheBackoff() throws Exception {
         try (ProxyProcess storm = started("--retry-budget", "10s")) {
-            int port = storm.awaitListening().get(0);
+            int port = storm.port();
             RawResponse response = RawResponse.request(port, "GET", "/api/test/v1/unavailable/zero/0");
             assertEquals(503, response.status(), "the last 503 is passed back when the budget ends");
             List<Long> at = attemptTimes("zero");
@@ -193,7 +186,7 @@ class RetriesIT extends WithFakeDeployment {
         try (ProxyProcess nowhere = new ProxyProcess.Options().rootUrl("http://127.0.0.1:" + closed)
                 .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
                 .args("--retry-budget", "1s").start()) {
-            int port = nowhere.awaitListening().get(0);
+            int port = nowhere.port();
             RawResponse response = RawResponse.request(port, "GET", "/api/queue/v1/task/x");
             assertEquals(502, response.status());
             assertTrue(response.body().contains("http://127.0.0.1:" + closed + "/api/queue/v1/task/x")
@@ -221,7 +214,7 @@ class RetriesIT extends WithFakeDeployment {
                 try (ProxyProcess proxy = new ProxyProcess.Options().rootUrl("http://127.0.0.1:" + silent.getLocalPort())
                         .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
                         .args("--connect-timeout", "300ms", "--retry-budget", "1s").start()) {
-                    int port = proxy.awaitListening().get(0);
+                    int port = proxy.port();
                     RawResponse response = RawResponse.request(port, "GET", "/api/queue/v1/task/x");
                     assertEquals(504, response.status(), response.body());
                     assertTrue(response.body().contains("timed out"), response.body());

@@ -21,7 +21,6 @@ import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.WithFakeDeployment;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,14 +35,9 @@ class RotationIT extends WithFakeDeployment {
     void start() throws Exception {
         a = clients.issuer;
         b = clients.temporary("project/rotating", List.of("test:*"));
-        proxy = new ProxyProcess.Options().rootUrl(upstream.rootUrl()).credentials(a.clientId(), a.accessToken(), null)
-                .args("test:*").start();
-        proxyUrl = "http://127.0.0.1:" + proxy.awaitListening().get(0);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        proxy.close();
+        proxy = proxies.start(new ProxyProcess.Options().rootUrl(upstream.rootUrl()).credentials(a.clientId(), a.accessToken(), null)
+                .args("test:*"));
+        proxyUrl = "http://127.0.0.1:" + proxy.port();
     }
 
     private static String body(Credentials credentials) throws Exception {

@@ -70,7 +70,7 @@ class TrustIT {
     }
 
     private void assertTrusted(ProxyProcess proxy, String source) throws Exception {
-        int port = proxy.awaitListening().get(0);
+        int port = proxy.port();
         RawResponse byName = RawResponse.request(port, "GET", "/" + HOST + "/api/queue/v1/ping");
         assertEquals(200, byName.status(), byName.body());
         assertEquals("{\"tls\":true}", byName.body());
@@ -110,7 +110,7 @@ class TrustIT {
     @Test
     void refusedWithoutTheCaNamingTheCertificateProblem() throws Exception {
         try (ProxyProcess proxy = proxy(Map.of(), "/nonexistent", "https://" + HOST)) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             RawResponse response = RawResponse.request(port, "GET", "/" + HOST + "/api/queue/v1/ping");
             assertEquals(502, response.status());
             assertTrue(response.body().contains("TLS failed: ") && response.body().contains("PKIX path building failed"), response.body());
@@ -121,7 +121,7 @@ class TrustIT {
     @Test
     void hostNamesAreStillVerified() throws Exception {
         try (ProxyProcess proxy = proxy(Map.of("SSL_CERT_FILE", ca.pem().toString()), "/nonexistent", "https://" + HOST)) {
-            int port = proxy.awaitListening().get(0);
+            int port = proxy.port();
             RawResponse response = RawResponse.request(port, "GET", "/" + OTHER_HOST + "/api/queue/v1/ping");
             assertEquals(502, response.status());
             assertTrue(response.body().contains("TLS failed: ") && response.body().contains("No subject alternative DNS name matching " + OTHER_HOST), response.body());

@@ -17,6 +17,7 @@ import net.taskcluster.proxy.peer.SystemUsers;
 import net.taskcluster.proxy.testing.BadUpstream;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.Privileged;
+import net.taskcluster.proxy.testing.ClassProxies;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
 import net.taskcluster.proxy.testing.TestClients;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -35,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class UpstreamFailuresIT {
     private final TestClients clients = new TestClients();
+    @RegisterExtension
+    final ClassProxies proxies = new ClassProxies();
     private BadUpstream upstream;
     private ProxyProcess proxy;
     private int port;
@@ -42,19 +46,19 @@ class UpstreamFailuresIT {
     @BeforeAll
     void start() throws Exception {
         upstream = new BadUpstream();
-        proxy = proxy("--retry-budget", "2s", "--idle-timeout", "1s");
-        port = proxy.awaitListening().get(0);
+        proxy = proxies.start(proxy("--retry-budget", "2s", "--idle-timeout", "1s"));
+        port = proxy.port();
     }
 
     @AfterAll
     void stop() throws Exception {
-        proxy.close();
+        proxies.closeAll();
         upstream.close();
     }
 
-    private ProxyProcess proxy(String... args) {
+    private ProxyProcess.Options proxy(String... args) {
         return new ProxyProcess.Options().rootUrl(upstream.rootUrl())
-                .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null).args(args).start();
+                .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null).args(args);
     }
 
     private void assertServedNormallyAfterwards() {
@@ -115,7 +119,7 @@ class UpstreamFailuresIT {
     void refusedConnectionsAndNamesThatDoNotResolve() throws Exception {
         try (ProxyProcess nowhere = new ProxyProcess.Options().rootUrl("http://127.0.0.1:" + Http.freePort())
                 .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null).args("--retry-budget", "1s").start()) {
-            int nowherePort = nowhere.awaitListening().get(0);
+            int nowherePort = nowhere.port();
             RawResponse refused = RawResponse.request(nowherePort, "GET", "/api/queue/v1/task/x");
             assertEquals(502, refused.status());
             assertTrue(refused.body().contains("cannot connect"), refused.body());
@@ -141,7 +145,7 @@ class UpstreamFailuresIT {
                         .args("--retry-budget", "1s")
                         .javaOptions("-Djavax.net.ssl.trustStore=" + trustStore + " -Djavax.net.ssl.trustStorePassword=" + TlsUpstream.PASSWORD)
                         .start()) {
-            int tlsPort = tls.awaitListening().get(0);
+            int tlsPort = tls.port();
             RawResponse trusted = RawResponse.request(tlsPort, "GET", "/127.0.0.3/api/queue/v1/ping");
             assertEquals(200, trusted.status(), trusted.body());
             assertEquals("{\"tls\":true}", trusted.body());
@@ -161,8 +165,8 @@ class UpstreamFailuresIT {
 
     @Test
     void tenThousandFailuresLeakNoDescriptorAndNoThread() throws Exception {
-        try (ProxyProcess lean = proxy("--retry-budget", "0s", "--idle-timeout", "2s")) {
-            int leanPort = lean.awaitListening().get(0);
+        try (ProxyProcess lean = proxy("--retry-budget", "0s", "--idle-timeout", "2s").start()) {
+            int leanPort = lean.port();
             List<String> behaviours = List.of("reset-before-status", "garbage", "unavailable", "reset-mid-body", "ok");
             hammer(leanPort, behaviours, 500); // warm up: pools and threads reach their working size
             long fds = count("fd", lean.pid());

@@ -19,7 +19,6 @@ import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
 import net.taskcluster.proxy.testing.WithFakeDeployment;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,16 +36,10 @@ class UrlFormsIT extends WithFakeDeployment {
 
     @BeforeAll
     void start() throws Exception {
-        proxy = proxy()
-                .args("--retry-budget", "1s", "test:*", "queue:*")
-                .start();
-        port = proxy.awaitListening().get(0);
+        proxy = proxies.start(proxy()
+                .args("--retry-budget", "1s", "test:*", "queue:*"));
+        port = proxy.port();
         proxyUrl = "http://127.0.0.1:" + port;
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        proxy.close();
     }
 
     /** The last request the upstream authenticated, which must have passed. */

@@ -9,7 +9,6 @@ import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawConnection;
 import net.taskcluster.proxy.testing.RawResponse;
 import net.taskcluster.proxy.testing.WithFakeDeployment;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,13 +26,8 @@ class WireTargetIT extends WithFakeDeployment {
 
     @BeforeAll
     void start() throws Exception {
-        proxy = proxy().start();
-        port = proxy.awaitListening().getFirst();
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        proxy.close();
+        proxy = proxies.start(proxy());
+        port = proxy.port();
     }
 
     /** The targets are bytes: each character below is one byte (ISO-8859-1), \\xNN written as such. */

@@ -4,20 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import net.taskcluster.proxy.testing.JettyUpstream;
 import net.taskcluster.proxy.testing.RawConnection;
 import net.taskcluster.proxy.testing.RawResponse;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** Caller-gone detection on a real Jetty server in this JVM: each request is watched until the test answers it. */
 class CallerWatchTest {
-    private Server server;
+    private JettyUpstream server;
     private CallerWatch watch;
     private int port;
     /** Each request being handled: its watch's "gone" signal, and how to answer it. */
@@ -35,11 +32,7 @@ class CallerWatchTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new Server();
-        ServerConnector connector = new ServerConnector(server, 1, 1);
-        connector.setHost(InetAddress.getLoopbackAddress().getHostAddress());
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract.NonBlocking() {
+        server = JettyUpstream.start(new Handler.Abstract.NonBlocking() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 CompletableFuture<Throwable> gone = new CompletableFuture<>();
@@ -51,15 +44,14 @@ class CallerWatchTest {
                 return true;
             }
         });
-        server.start();
-        watch = new CallerWatch(server.getScheduler());
-        port = ((InetSocketAddress) ((java.nio.channels.ServerSocketChannel) connector.getTransport()).getLocalAddress()).getPort();
+        watch = new CallerWatch(server.server().getScheduler());
+        port = server.port();
     }
 
     @AfterEach
     void stop() throws Exception {
         watch.close();
-        server.stop();
+        server.close();
     }
 
     private Handled next() throws InterruptedException {

@@ -3,21 +3,15 @@ package net.taskcluster.proxy.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetAddress;
-import java.time.Clock;
-import java.util.Map;
 import net.taskcluster.proxy.cli.Cli;
-import net.taskcluster.proxy.cli.Invocation;
-import net.taskcluster.proxy.config.Config;
-import net.taskcluster.proxy.forward.UpstreamClient;
-import net.taskcluster.proxy.identity.StartupIdentity;
+import net.taskcluster.proxy.testing.InJvmProxy;
+import net.taskcluster.proxy.testing.JettyUpstream;
 import net.taskcluster.proxy.testing.RawResponse;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,37 +25,28 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DispatcherTest {
-    private Server upstream;
-    private ProxyServer proxy;
+    private JettyUpstream upstream;
+    private InJvmProxy proxy;
     private int port;
 
     @BeforeAll
     void start() throws Exception {
-        upstream = new Server();
-        ServerConnector connector = new ServerConnector(upstream, 1, 1);
-        connector.setHost(InetAddress.getLoopbackAddress().getHostAddress());
-        upstream.addConnector(connector);
-        upstream.setHandler(new Handler.Abstract.NonBlocking() {
+        upstream = JettyUpstream.start(new Handler.Abstract.NonBlocking() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 Content.Sink.write(response, true, "upstream saw " + request.getMethod() + " " + request.getHttpURI().getPathQuery(), callback);
                 return true;
             }
         });
-        upstream.start();
-        Config config = ((Invocation.Run) Cli.parse(new String[] {"--port", "0", "--ip-address", "127.0.0.1", "--root-url",
-            "http://127.0.0.1:" + connector.getLocalPort(), "--client-id", "test/dispatcher", "--access-token",
-            "dispatcher-test-token-not-secret", "--retry-budget", "0s"}, Map.of())).config();
-        Clock clock = Clock.systemUTC();
-        UpstreamClient client = UpstreamClient.start(config, clock);
-        proxy = new ProxyServer(config, StartupIdentity.resolve(config, client), client, clock);
-        port = proxy.start().getFirst().getPort();
+        proxy = InJvmProxy.start(upstream.rootUrl(), "--client-id", "test/dispatcher", "--access-token",
+                "dispatcher-test-token-not-secret", "--retry-budget", "0s");
+        port = proxy.port();
     }
 
     @AfterAll
     void stop() throws Exception {
-        proxy.stop();
-        upstream.stop();
+        proxy.close();
+        upstream.close();
     }
 
     @Test

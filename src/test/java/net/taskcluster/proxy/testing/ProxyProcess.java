@@ -195,6 +195,11 @@ public final class ProxyProcess implements AutoCloseable {
         return ports;
     }
 
+    /** The first port the proxy listens on (waiting until it does). */
+    public int port() throws InterruptedException {
+        return awaitListening().getFirst();
+    }
+
     /** The proxy started by these tests with this pid, if any. */
     public static ProxyProcess started(long pid) {
         return STARTED.get(pid);

@@ -1,20 +1,12 @@
 package net.taskcluster.proxy.testing;
 
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * HTTPS upstreams on port 443 of loopback addresses (what the hostname form reaches: https://<host>/), with
@@ -22,9 +14,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  */
 public final class TlsUpstream implements AutoCloseable {
     public static final String PASSWORD = "not-a-secret";
-    private final Server server;
+    private final JettyUpstream server;
 
-    private TlsUpstream(Server server) {
+    private TlsUpstream(JettyUpstream server) {
         this.server = server;
     }
 
@@ -53,29 +45,14 @@ public final class TlsUpstream implements AutoCloseable {
 
     /** An HTTPS server on ip:443 answering 200 {"tls":true} to anything. */
     public static TlsUpstream start(String ip, Path keystore) throws Exception {
-        Server server = new Server();
-        SslContextFactory.Server ssl = new SslContextFactory.Server();
-        ssl.setKeyStorePath(keystore.toString());
-        ssl.setKeyStorePassword(PASSWORD);
-        HttpConfiguration https = new HttpConfiguration();
-        SecureRequestCustomizer customizer = new SecureRequestCustomizer();
-        customizer.setSniHostCheck(false);
-        https.addCustomizer(customizer);
-        ServerConnector connector = new ServerConnector(server, new SslConnectionFactory(ssl, "http/1.1"),
-                new HttpConnectionFactory(https));
-        connector.setHost(InetAddress.getByName(ip).getHostAddress());
-        connector.setPort(443);
-        server.addConnector(connector);
-        server.setHandler(new Handler.Abstract() {
+        return new TlsUpstream(JettyUpstream.start(ip, 443, keystore, PASSWORD, new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 response.getHeaders().put("Content-Type", "application/json");
                 Content.Sink.write(response, true, "{\"tls\":true}", callback);
                 return true;
             }
-        });
-        server.start();
-        return new TlsUpstream(server);
+        }));
     }
 
     static void keytool(String... arguments) throws Exception {
@@ -90,6 +67,6 @@ public final class TlsUpstream implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        server.close();
     }
 }

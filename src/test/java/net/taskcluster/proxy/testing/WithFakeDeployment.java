@@ -10,6 +10,8 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class WithFakeDeployment {
     protected final TestClients clients = new TestClients();
+    /** Proxies for all of the class's tests; closed after it, before the audit. */
+    protected final ClassProxies proxies = new ClassProxies();
     protected FakeDeployment upstream;
 
     /** The tasks the deployment's queue knows; none unless a test class says otherwise. */
@@ -24,8 +26,9 @@ public abstract class WithFakeDeployment {
 
     /** After the class: every request that reached the deployment through a proxy is held to its scopes. */
     @AfterAll
-    void auditAndStopDeployment() {
+    void auditAndStopDeployment() throws InterruptedException {
         try {
+            proxies.closeAll();
             ScopeAudit.check(upstream);
         } finally {
             upstream.close();
