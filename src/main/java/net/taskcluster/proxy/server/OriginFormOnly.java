@@ -77,7 +77,7 @@ final class OriginFormOnly extends HttpConnectionFactory {
         private final class OriginFormHandler extends RequestHandler {
             @Override
             public void startRequest(String method, String target, HttpVersion version) {
-                String wire = wireTarget(target);
+                String wire = parser.wireTarget(target); // as received, byte for byte, in ASCII
                 if (HttpMethod.CONNECT.is(method) || target.equals("*")) {
                     super.startRequest(method, target, version);
                     return;
@@ -95,12 +95,6 @@ final class OriginFormOnly extends HttpConnectionFactory {
                 } catch (IllegalArgumentException e) {
                     throw new BadMessageException(400, "the request target cannot be parsed (" + e.getMessage() + ")", e);
                 }
-            }
-
-            /** The target as received, byte for byte, in ASCII; Jetty's own when the line's bytes are not at hand. */
-            private String wireTarget(String parsed) {
-                byte[] bytes = RequestLineParser.target(parser.requestLine());
-                return bytes != null && RequestLineParser.isTheTargetOf(bytes, parsed) ? RequestLineParser.wireForm(bytes) : parsed;
             }
 
             @Override
