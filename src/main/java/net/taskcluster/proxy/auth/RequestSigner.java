@@ -20,10 +20,6 @@ public final class RequestSigner {
         this.clock = clock;
     }
 
-    public RequestSigner() {
-        this(Clock.systemUTC());
-    }
-
     /** The Authorization header value for one attempt of {@code method} on {@code target}. */
     public String authorization(Credentials credentials, String ext, String method, Target target) {
         return header(credentials, ext, method, target, clock.instant().getEpochSecond(), nonce());

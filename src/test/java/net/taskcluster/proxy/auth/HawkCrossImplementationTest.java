@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ class HawkCrossImplementationTest {
     @Test
     void headersAreAcceptedAndEverySingleAlterationIsRejected() throws Exception {
         Random random = new Random(SEED);
-        RequestSigner signer = new RequestSigner();
+        RequestSigner signer = new RequestSigner(Clock.systemUTC());
         List<Case> cases = new ArrayList<>();
         for (int i = 0; i < CASES; i++) {
             Identity identity = identity(random);
@@ -126,7 +127,7 @@ class HawkCrossImplementationTest {
                     AuthorizedScopes.restrictedTo(List.of("queue:get-artifact:public/x")))) {
                 Identity identity = new Identity(official, scopes);
                 Target target = Target.parse("http://127.0.0.1:34511/api/queue/v1/task/abc/artifacts/public%2Fx.log?b=2&a=1");
-                String authorization = new RequestSigner().authorization(official, identity.ext, "GET", target);
+                String authorization = new RequestSigner(Clock.systemUTC()).authorization(official, identity.ext, "GET", target);
                 cases.add(headerCase("official " + identity, "GET", target, authorization, true, identity));
                 String signedUrl = Bewit.signUrl(official, identity.ext, target.url(), Instant.now().plusSeconds(60));
                 cases.add(bewitCase("official bewit " + identity, Target.parse(signedUrl), true, identity));
@@ -135,7 +136,7 @@ class HawkCrossImplementationTest {
                         1, List.of("*"), c.start(), c.expiry(), c.seed(), c.signature(), c.issuer()));
                 Identity forgedIdentity = new Identity(forged, scopes);
                 cases.add(headerCase("forged " + identity, "GET", target,
-                        new RequestSigner().authorization(forged, forgedIdentity.ext, "GET", target), false, forgedIdentity));
+                        new RequestSigner(Clock.systemUTC()).authorization(forged, forgedIdentity.ext, "GET", target), false, forgedIdentity));
             }
             check(cases);
         }

@@ -1,5 +1,6 @@
 package net.taskcluster.proxy.bench;
 
+import java.time.Clock;
 import net.taskcluster.proxy.auth.RequestSigner;
 import net.taskcluster.proxy.identity.Identity;
 import net.taskcluster.proxy.routing.Target;
@@ -18,7 +19,7 @@ final class Probe {
     }
 
     static ScopesCall call(String upstreamRoot, Rotation rotation) {
-        RequestSigner signer = new RequestSigner();
+        RequestSigner signer = new RequestSigner(Clock.systemUTC());
         Target target = Target.parse(upstreamRoot + ScopesCall.PATH);
         return new ScopesCall(upstreamRoot, () -> {
             Identity identity = rotation.current();

@@ -1,5 +1,6 @@
 package net.taskcluster.proxy.bench;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +46,7 @@ public class SigningBenchmark {
                 "queue:create-artifact:KTBKfEgxR5GdfIIREQIvFQ/0"), Duration.ofHours(1));
         identity = Identity.of(task, AuthorizedScopes.restrictedTo(List.of("queue:get-artifact:public/*",
                 "queue:create-artifact:KTBKfEgxR5GdfIIREQIvFQ/0")));
-        signer = new RequestSigner();
+        signer = new RequestSigner(Clock.systemUTC());
         router = new Router(Target.parse("https://tc.example.com"));
         target = Target.parse("https://tc.example.com/api/queue/v1/task/KTBKfEgxR5GdfIIREQIvFQ/artifacts/public%2Flogs%2Flive.log");
     }
