@@ -92,9 +92,9 @@ class RotationIT extends WithFakeDeployment {
             });
         }
         List<Long> updateMillis = new ArrayList<>();
-        long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        // A count of switches, not a time: a busy host makes them slower, and that is not what is tested here.
         int switches = 0;
-        while (System.nanoTime() < end) {
+        while (switches < 100) {
             long start = System.nanoTime();
             HttpResponse<String> response = put(switches % 2 == 0 ? b : a);
             updateMillis.add((System.nanoTime() - start) / 1_000_000);
@@ -106,7 +106,6 @@ class RotationIT extends WithFakeDeployment {
         done.await();
 
         assertTrue(problems.isEmpty(), problems.size() + " problems, first: " + problems.peek());
-        assertTrue(switches >= 100, "switches: " + switches);
         assertTrue(seen[0].get() > 0 && seen[1].get() > 0, "both identities signed requests: " + seen[0] + " / " + seen[1]);
         List<Map<String, Object>> log = upstream.authLog();
         assertTrue(log.size() >= requests.get());
