@@ -14,10 +14,14 @@ import { createAuthenticator } from './tc-auth.mjs';
 
 let authenticate = createAuthenticator(new Map());
 
+// hawk's parseHost reads the port through a WHATWG URL with an http: base, which drops an explicit :80 (http's
+// default) and then takes 443 for an https connection: a URL like https://h:80/ would be checked for port 443.
+// The explicit port of the Host header is what both sides sign.
 const hostAndPort = ({ hostHeader, https }) => {
   const parsed = hawk.utils.parseHost({ headers: { host: hostHeader }, connection: { encrypted: https } });
   if (!parsed) throw new Error('invalid Host header ' + hostHeader);
-  return { host: parsed.name, port: Number(parsed.port) };
+  const explicit = hostHeader.match(/:(\d+)$/);
+  return { host: parsed.name, port: Number(explicit ? explicit[1] : parsed.port) };
 };
 
 const handle = async (request) => {
