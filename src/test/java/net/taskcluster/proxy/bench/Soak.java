@@ -67,6 +67,11 @@ public final class Soak {
                 Identity.of(clients.temporary(null, List.of("*")), scopes));
         try (FakeDeployment upstream = FakeDeployment.start(clients.table(), Map.of(), false)) {
             Process proxy = startProxy(upstream, clients.issuer);
+            // A soak stopped by a signal must not leave its proxy and deployment running (and using CPU) behind it.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                proxy.destroy();
+                upstream.close();
+            }));
             try {
                 ProxyLog log = new ProxyLog(proxy);
                 String base = "http://127.0.0.1:" + log.awaitPort();
