@@ -21,6 +21,7 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import javax.net.ssl.SSLContext;
@@ -77,6 +78,11 @@ class EgressProxyIT extends WithFakeDeployment {
     private JettyUpstream queue;
     private Tinyproxy open;
     private Tinyproxy guarded;
+
+    @Override
+    protected Map<String, Object> tasks() {
+        return Map.of("EgressTask00000000000", Map.of("scopes", List.of("queue:get-artifact:egress/*")));
+    }
 
     @BeforeAll
     void start() throws Exception {
@@ -135,6 +141,10 @@ class EgressProxyIT extends WithFakeDeployment {
 
     /** A proxy signing for the http or https deployment, with these environment variables. */
     private ProxyProcess proxy(String rootUrl, String... env) throws InterruptedException {
+        return proxies.start(options(rootUrl, env));
+    }
+
+    private ProxyProcess.Options options(String rootUrl, String... env) {
         ProxyProcess.Options options = new ProxyProcess.Options().rootUrl(rootUrl)
                 .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
                 .env("SSL_CERT_FILE", ca.pem().toString())
@@ -143,7 +153,7 @@ class EgressProxyIT extends WithFakeDeployment {
         for (int i = 0; i < env.length; i += 2) {
             options.env(env[i], env[i + 1]);
         }
-        return proxies.start(options);
+        return options;
     }
 
     private static Map<String, Object> json(RawResponse response) throws Exception {
@@ -333,6 +343,15 @@ class EgressProxyIT extends WithFakeDeployment {
         for (String line : proxy.stderr()) {
             assertFalse(line.contains(PROXY_PASSWORD) || line.contains(PROXY_PASSWORD_IN_URL), line);
         }
+    }
+
+    /** The task's scopes are fetched at start-up through the proxy too, with its credentials. */
+    @Test
+    void theTasksScopesAreFetchedThroughTheProxy() throws Exception {
+        String withCredentials = "http://" + PROXY_USER + ":" + PROXY_PASSWORD_IN_URL + "@127.0.0.1:" + guarded.port();
+        ProxyProcess proxy = proxies.start(options(httpRoot(), "HTTP_PROXY", withCredentials).args("--task-id", "EgressTask00000000000"));
+        proxy.awaitLine(line -> line.contains("task EgressTask00000000000 has 1 scope(s)"), Duration.ofSeconds(5));
+        guarded.awaitLine(line -> line.contains("GET " + httpRoot() + "/api/queue/v1/task/EgressTask00000000000 "), Duration.ofSeconds(5));
     }
 
     /** tinyproxy answers 407 when a request has no credentials (and, not as RFC 9110 says, 401 to wrong ones). */
