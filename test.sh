@@ -6,5 +6,7 @@ cd "$(dirname "$0")"
 . scripts/java-home.sh
 # The connection-check load test holds 10,000 sockets open in the test JVM.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# EgressProxyIT's forward proxy (the test runs its own on a free port; Debian's service on 8888 is not used).
+command -v tinyproxy >/dev/null || apt-get install -y -q tinyproxy
 npm ci --prefix src/test/node --no-audit --no-fund --loglevel=error
 mvn -B clean verify "$@"

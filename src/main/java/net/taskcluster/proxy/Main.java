@@ -111,6 +111,9 @@ public final class Main {
         } else {
             log.info("no authorized scopes: requests have the full scopes of the credentials");
         }
+        if (config.egress().isConfigured()) {
+            log.info("{}", config.egress().describe());
+        }
         if (config.allowedPeers() != null) {
             log.info("connections only from root and user {} (uid {}){}", config.allowedPeers().user(), config.allowedPeers().uid(),
                     config.allowedPeers().network() == null ? "" : ", and from " + config.allowedPeers().network()

@@ -12,6 +12,7 @@ import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.Credentials;
 import net.taskcluster.proxy.auth.InvalidCredentialsException;
 import net.taskcluster.proxy.config.Config;
+import net.taskcluster.proxy.config.EgressProxies;
 import net.taskcluster.proxy.config.Listen;
 import net.taskcluster.proxy.config.Timeouts;
 import net.taskcluster.proxy.forward.BodyBudget;
@@ -118,9 +119,11 @@ public final class Cli {
             }
         }
         String portFile = value(o, Options.PORT_FILE, null);
+        EgressProxies egress = checked(() -> EgressProxies.fromEnvironment(env));
         return new Config(new Listen(bindAddress, port), root, credentials, scopes, taskId, allowedPeers,
                 new Timeouts(connectTimeout, idleTimeout, retryBudget, shutdownTimeout), maxBufferedBody,
-                bool(o, Options.RETRY_429, Defaults.RETRY_429), portFile == null || portFile.isEmpty() ? null : Path.of(portFile));
+                bool(o, Options.RETRY_429, Defaults.RETRY_429), portFile == null || portFile.isEmpty() ? null : Path.of(portFile),
+                egress);
     }
 
     /** An option's value; when it is given more than once, the last one counts (as with the original). */

@@ -91,6 +91,11 @@ final class Options {
                 Environment: TASKCLUSTER_ROOT_URL, TASKCLUSTER_CLIENT_ID, TASKCLUSTER_ACCESS_TOKEN and
                 TASKCLUSTER_CERTIFICATE are used when the matching option is absent or empty. SSL_CERT_FILE and
                 SSL_CERT_DIR say which CA certificates to trust, as for Go programs (otherwise the host's bundle).
+                Egress proxies, as for Go programs: HTTPS_PROXY for https targets (a CONNECT tunnel), HTTP_PROXY for
+                http targets, both http://[user:password@]host[:port] (or host[:port]); NO_PROXY lists the targets
+                that go directly (names and their subdomains, .subdomains, IP addresses, CIDRs, optional :port, or
+                *); localhost and loopback addresses always do. Lower-case forms count when the upper-case one is
+                unset or empty; with REQUEST_METHOD set (CGI), HTTP_PROXY is ignored.
                 TASKCLUSTER_PROXY_JAVA_OPTS: extra JVM options for the launcher (such as -Xmx64m).
                 Durations are written like 500ms, 30s, 15m or 1h; sizes like 262144, 256k or 1m.
                 """);

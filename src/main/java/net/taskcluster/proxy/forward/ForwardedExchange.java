@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import net.taskcluster.proxy.egress.ProxyUrl;
 import net.taskcluster.proxy.identity.ProxyIdentity;
 import net.taskcluster.proxy.plaintext.Redact;
 import net.taskcluster.proxy.routing.Target;
@@ -27,6 +28,7 @@ final class ForwardedExchange {
     private final Request caller;
     private final Response response;
     private final Target target;
+    private final ProxyUrl via;
     private final ExchangeLog log;
     private final RetryPolicy.Backoff backoff;
     private final ExchangeProgress progress = new ExchangeProgress();
@@ -37,6 +39,7 @@ final class ForwardedExchange {
         this.caller = caller;
         this.response = response;
         this.target = target;
+        this.via = forwarding.egress().proxyFor(target);
         this.log = new ExchangeLog(id, caller, target, forwarding.clock());
         this.backoff = forwarding.retryPolicy().start();
         this.end = new ExchangeEnd(progress, log, response, callback, target, forwarding.identity());
@@ -81,7 +84,7 @@ final class ForwardedExchange {
         RequestBody body = progress.body();
         org.eclipse.jetty.client.Request request;
         try {
-            request = forwarding.signedRequest(caller, target, body, identity.identity());
+            request = forwarding.signedRequest(caller, target, body, identity.identity(), via);
         } catch (IllegalArgumentException e) {
             end.error(identity, HttpStatus.BAD_REQUEST_400,
                     "cannot forward to " + Redact.bewits(target.url()) + ": not a valid URL");
@@ -141,7 +144,7 @@ final class ForwardedExchange {
         if (progress.state() == ExchangeState.ANSWERING) {
             response.reset(); // nothing was written yet: the caller can still get a proper answer
         }
-        UpstreamFailure what = UpstreamFailure.of(failure);
+        UpstreamFailure what = UpstreamFailure.of(failure, via);
         Duration wait = what.retryable() && body.isReplayable() ? backoff.next(null) : null;
         if (wait != null) {
             retryLater(wait, "failed: " + what.description());
@@ -179,6 +182,20 @@ final class ForwardedExchange {
             return " after " + log.answerBytes() + " bytes of the answer";
         }
         return read != null && !read.isFullyRead() ? " after " + read.bytesRead() + " bytes of the body" : " while waiting for the upstream";
+    }
+
+    /**
+     * Whether this answer is the http egress proxy's 407 rather than the upstream's: the proxy wants credentials it
+     * was not given, or refused those it was. The caller gets a 502 that says so, not the proxy's 407.
+     */
+    boolean isEgressProxyRefusal(org.eclipse.jetty.client.Response answer) {
+        return answer.getStatus() == HttpStatus.PROXY_AUTHENTICATION_REQUIRED_407 && via != null
+                && target.scheme().equals("http");
+    }
+
+    /** The egress proxy this exchange goes through, or null. */
+    ProxyUrl via() {
+        return via;
     }
 
     boolean isDone() {

@@ -5,10 +5,12 @@ import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import net.taskcluster.proxy.auth.RequestSigner;
+import net.taskcluster.proxy.config.EgressProxies;
 import net.taskcluster.proxy.identity.ProxyIdentity;
 import net.taskcluster.proxy.plaintext.AnswerHead;
 import net.taskcluster.proxy.routing.Target;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.ProxyAuthenticationProtocolHandler;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
 import org.eclipse.jetty.http.HttpCookieStore;
 import org.eclipse.jetty.io.ByteBufferPool;
@@ -30,10 +32,10 @@ public final class Forwarder implements AutoCloseable {
 
     public Forwarder(HttpClient client, RequestSigner signer, RetryPolicy retryPolicy, Duration idleTimeout,
             int maxBufferedBody, BodyBudget bodyBudget, Scheduler scheduler, Clock clock,
-            Supplier<ProxyIdentity> identity) {
+            Supplier<ProxyIdentity> identity, EgressProxies egress) {
         CallerWatch callerWatch = new CallerWatch(scheduler);
         this.forwarding = new Forwarding(client, signer, retryPolicy, idleTimeout, scheduler, clock, callerWatch,
-                identity, maxBufferedBody, bodyBudget);
+                identity, maxBufferedBody, bodyBudget, egress);
     }
 
     /**
@@ -77,6 +79,9 @@ public final class Forwarder implements AutoCloseable {
             @Override
             public void lifeCycleStarted(LifeCycle started) {
                 client.getContentDecoderFactories().clear();
+                // Its protocol handlers too (the clear() above comes too early for them). The one for 407 would take
+                // an egress proxy's 407, which the proxy answers with a 502 of its own, and never let it finish.
+                client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
             }
         });
         return client;

@@ -7,11 +7,14 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import net.taskcluster.proxy.config.EgressProxies;
+import net.taskcluster.proxy.egress.ProxyUrl;
 import net.taskcluster.proxy.json.Json;
 import net.taskcluster.proxy.json.JsonSyntaxException;
 import net.taskcluster.proxy.routing.Target;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.http.HttpStatus;
 
 /** The scopes of a task, fetched (unauthenticated, as the original does) from the Queue at start-up. */
 public final class TaskScopes {
@@ -29,8 +32,9 @@ public final class TaskScopes {
      * policy's budget. A task without scopes yields an empty list (a restriction to nothing).
      */
     public static List<String> fetch(HttpClient client, Target root, String taskId, RetryPolicy retryPolicy,
-            Duration idleTimeout) throws FetchException, InterruptedException {
+            Duration idleTimeout, EgressProxies egress) throws FetchException, InterruptedException {
         String url = root.scheme() + "://" + root.authority() + root.rawPath() + "/api/queue/v1/task/" + taskId;
+        ProxyUrl via = egress.proxyFor(root);
         String problem = "could not fetch taskcluster task '" + taskId + "' from " + url + ": ";
         RetryPolicy.Backoff backoff = retryPolicy.start();
         while (true) {
@@ -44,12 +48,15 @@ public final class TaskScopes {
                 if (status == 200) {
                     return scopes(response.getContentAsString(), problem);
                 }
+                if (via != null && status == HttpStatus.PROXY_AUTHENTICATION_REQUIRED_407 && root.scheme().equals("http")) {
+                    throw new FetchException(problem + UpstreamFailure.proxyRefused(via));
+                }
                 if (!retryPolicy.retries(status)) {
                     throw new FetchException(problem + "the queue answered " + status);
                 }
                 failure = "the queue answered " + status;
             } catch (ExecutionException | TimeoutException e) {
-                UpstreamFailure what = UpstreamFailure.of(e);
+                UpstreamFailure what = UpstreamFailure.of(e, via);
                 if (!what.retryable()) {
                     throw new FetchException(problem + what.description());
                 }

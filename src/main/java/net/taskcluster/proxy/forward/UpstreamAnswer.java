@@ -3,6 +3,7 @@ package net.taskcluster.proxy.forward;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import net.taskcluster.proxy.identity.ProxyIdentity;
+import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.client.Result;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.util.BufferUtil;
@@ -29,6 +30,10 @@ final class UpstreamAnswer implements org.eclipse.jetty.client.Response.Listener
     public void onHeaders(org.eclipse.jetty.client.Response answer) {
         if (exchange.isDone()) {
             answer.abort(new CancellationException("the caller went away"));
+            return;
+        }
+        if (exchange.isEgressProxyRefusal(answer)) {
+            answer.abort(new HttpResponseException("the egress proxy answered 407", answer));
             return;
         }
         try {
@@ -90,7 +95,7 @@ final class UpstreamAnswer implements org.eclipse.jetty.client.Response.Listener
         }
         Throwable failure = result.getFailure();
         if (passingOn && exchange.response().isCommitted()) {
-            exchange.end().answerCut(UpstreamFailure.of(failure).description(), failure);
+            exchange.end().answerCut(UpstreamFailure.of(failure, exchange.via()).description(), failure);
             return;
         }
         exchange.attemptFailed(identity, attempt, failure);

@@ -2,6 +2,7 @@ package net.taskcluster.proxy.forward;
 
 import java.time.Clock;
 import net.taskcluster.proxy.config.Config;
+import net.taskcluster.proxy.config.EgressProxies;
 import net.taskcluster.proxy.config.Timeouts;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.component.LifeCycle;
@@ -10,11 +11,12 @@ import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * The proxy's threads, scheduler and upstream HTTP client, with the retry policy of every upstream request. Made
- * and started first: the task's scopes are fetched with them before the server exists, which then shares them.
+ * The proxy's threads, scheduler and upstream HTTP client (with the egress proxies of the environment), with the
+ * retry policy of every upstream request. Made and started first: the task's scopes are fetched with them before
+ * the server exists, which then shares them.
  */
-public record UpstreamClient(QueuedThreadPool threads, Scheduler scheduler, HttpClient client, RetryPolicy retryPolicy)
-        implements AutoCloseable {
+public record UpstreamClient(QueuedThreadPool threads, Scheduler scheduler, HttpClient client, RetryPolicy retryPolicy,
+        EgressProxies egress) implements AutoCloseable {
 
     public static UpstreamClient start(Config config, Clock clock) throws Exception {
         Timeouts timeouts = config.timeouts();
@@ -26,10 +28,12 @@ public record UpstreamClient(QueuedThreadPool threads, Scheduler scheduler, Http
         threads.setReservedThreads(2);
         Scheduler scheduler = new ScheduledExecutorScheduler("proxy-scheduler", false);
         HttpClient client = Forwarder.newHttpClient(timeouts.connect(), threads, scheduler);
+        EgressRoutes.install(client, config.egress());
         LifeCycle.start(threads);
         LifeCycle.start(scheduler);
         LifeCycle.start(client);
-        return new UpstreamClient(threads, scheduler, client, new RetryPolicy(timeouts.retryBudget(), config.retry429(), clock));
+        return new UpstreamClient(threads, scheduler, client, new RetryPolicy(timeouts.retryBudget(), config.retry429(), clock),
+                config.egress());
     }
 
     /** Stops the client, then the scheduler and threads it ran on (a proxy process just exits instead). */

@@ -12,9 +12,11 @@ import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
+import net.taskcluster.proxy.egress.ProxyUrl;
 import net.taskcluster.proxy.plaintext.AnswerHead;
 import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 
 /**
@@ -23,6 +25,51 @@ import org.eclipse.jetty.http.HttpStatus;
  * of connection internals; only the JDK's own TLS and HTTP-parser reasons are passed on.
  */
 record UpstreamFailure(int status, String description, boolean retryable) {
+
+    /**
+     * The failure of an attempt that went through the egress proxy {@code via} (or directly, when null). A
+     * connection that cannot be made is then the proxy's, and so is a CONNECT or a 407 it answers; anything else
+     * says that the proxy was on the way.
+     */
+    static UpstreamFailure of(Throwable failure, ProxyUrl via) {
+        UpstreamFailure direct = of(failure);
+        if (via == null) {
+            return direct;
+        }
+        String proxy = "the egress proxy " + via.describe();
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HttpResponseException answered && answered.getResponse() != null) {
+                int status = answered.getResponse().getStatus();
+                if (status == HttpStatus.PROXY_AUTHENTICATION_REQUIRED_407) {
+                    return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, proxyRefused(via), false);
+                }
+                if (HttpMethod.CONNECT.is(answered.getResponse().getRequest().getMethod())) {
+                    // 5xx: the proxy could not reach the upstream, which may come back; 403 and the like will not change.
+                    return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, proxy + " did not open a tunnel to the upstream:"
+                            + " it answered CONNECT with " + status, status >= 500);
+                }
+            }
+            if (t instanceof SocketTimeoutException) {
+                return new UpstreamFailure(HttpStatus.GATEWAY_TIMEOUT_504, "timed out connecting to " + proxy, true);
+            }
+            if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
+                return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "the host name of " + proxy + " does not resolve", true);
+            }
+            if (t instanceof ConnectException) {
+                return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "cannot connect to " + proxy + ": connection refused", true);
+            }
+            if (t instanceof NoRouteToHostException) {
+                return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "cannot connect to " + proxy + ": no route to host", true);
+            }
+        }
+        return new UpstreamFailure(direct.status(), direct.description() + " (through " + proxy + ")", direct.retryable());
+    }
+
+    /** What a 407 from the egress proxy means: it wants credentials, or other ones. */
+    static String proxyRefused(ProxyUrl via) {
+        return "the egress proxy " + via.describe() + " answered 407 Proxy Authentication Required: "
+                + (via.hasCredentials() ? "it refused the credentials of " + via.variable() : via.variable() + " has no credentials");
+    }
 
     static UpstreamFailure of(Throwable failure) {
         if (isHeadTooLarge(failure)) { // the same on every attempt

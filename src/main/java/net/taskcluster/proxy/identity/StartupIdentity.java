@@ -24,7 +24,7 @@ public final class StartupIdentity {
         if (config.taskId() != null) {
             List<String> all = new ArrayList<>(config.scopes());
             List<String> taskScopes = TaskScopes.fetch(upstream.client(), config.rootUrl(), config.taskId(),
-                    upstream.retryPolicy(), config.timeouts().idle());
+                    upstream.retryPolicy(), config.timeouts().idle(), upstream.egress());
             LOG.info("task {} has {} scope(s)", config.taskId(), taskScopes.size());
             all.addAll(taskScopes);
             scopes = AuthorizedScopes.restrictedTo(all);

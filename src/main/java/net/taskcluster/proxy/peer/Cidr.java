@@ -30,7 +30,12 @@ public record Cidr(InetAddress network, int prefixLength) {
             throw new IllegalArgumentException(
                     "--allowed-network CIDR \"" + text + "\" is too broad (0/" + bits + " allows all addresses)");
         }
-        return new Cidr(mask(address.getAddress(), prefix), prefix);
+        return of(address, prefix);
+    }
+
+    /** The network of {@code address} with this prefix length (the host bits cleared), any length allowed. */
+    public static Cidr of(InetAddress address, int prefixLength) {
+        return new Cidr(mask(address.getAddress(), prefixLength), prefixLength);
     }
 
     /** Whether the address lies inside this network; IPv4-mapped IPv6 addresses count as IPv4. */

@@ -75,7 +75,7 @@ public final class ProxyServer {
         IdentityStore identities = new IdentityStore(identity, Version.CURRENT);
         forwarder = new Forwarder(upstream.client(), new RequestSigner(clock), upstream.retryPolicy(),
                 config.timeouts().idle(), config.maxBufferedBody(), BodyBudget.ofThisHeap(), upstream.scheduler(), clock,
-                identities::current);
+                identities::current, upstream.egress());
         draining = new Draining(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock), clock);
         server.setHandler(draining);
         server.setErrorHandler(new PlainErrorHandler(identities));

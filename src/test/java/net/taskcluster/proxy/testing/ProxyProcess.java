@@ -33,6 +33,9 @@ public final class ProxyProcess implements AutoCloseable {
      */
     public static final Path LAUNCHER = Path.of(System.getProperty("proxy.launcher",
             Path.of(System.getProperty("user.dir"), "bin", "taskcluster-proxy").toString())).toAbsolutePath();
+    /** What the proxy reads for its egress proxies: a test gets them only when it sets them itself. */
+    private static final java.util.Set<String> EGRESS = java.util.Set.of("HTTP_PROXY", "http_proxy", "HTTPS_PROXY",
+            "https_proxy", "NO_PROXY", "no_proxy", "REQUEST_METHOD");
     private static final Pattern LISTENING = Pattern.compile("listening on (\\S+):(\\d+)$");
     private static final AtomicInteger COUNT = new AtomicInteger();
     /** Every proxy the tests of this JVM started, by pid: the scope audit holds their requests to their scopes. */
@@ -52,10 +55,13 @@ public final class ProxyProcess implements AutoCloseable {
         this.stdoutReader = Thread.ofPlatform().daemon().start(this::readStdout);
     }
 
-    /** Starts the launcher with these arguments and exactly this environment (plus PATH and HOME). */
+    /**
+     * Starts the launcher with these arguments and this environment, on top of the test's own without its
+     * TASKCLUSTER_*, SSL_CERT_* and egress proxy variables.
+     */
     public static ProxyProcess start(List<String> args, Map<String, String> env, String javaOptions) {
         return launch(LAUNCHER, args, environment -> {
-            environment.keySet().removeIf(k -> k.startsWith("TASKCLUSTER_") || k.startsWith("SSL_CERT_"));
+            environment.keySet().removeIf(k -> k.startsWith("TASKCLUSTER_") || k.startsWith("SSL_CERT_") || EGRESS.contains(k));
             environment.putAll(env);
             if (javaOptions != null) {
                 environment.put("TASKCLUSTER_PROXY_JAVA_OPTS", javaOptions);
@@ -286,6 +292,12 @@ public final class ProxyProcess implements AutoCloseable {
 
         public Options args(String... more) {
             args.addAll(List.of(more));
+            return this;
+        }
+
+        /** An environment variable of the proxy's. */
+        public Options env(String name, String value) {
+            env.put(name, value);
             return this;
         }
 
