@@ -40,8 +40,9 @@ public final class Forwarder implements AutoCloseable {
 
     /**
      * An HTTP/1.1 client that adds nothing of its own to what it forwards: no redirects followed, no cookies kept,
-     * no User-Agent, Accept-Encoding or Content-Type invented, no content decoded, no 401 or 100-continue handling.
-     * Connections to the upstream are kept alive and pooled.
+     * no User-Agent, Accept-Encoding or Content-Type invented, no content decoded, no 407 handling. (Jetty puts its
+     * other protocol handlers back when the client starts: 100-continue, 103, and 401, which with no credentials
+     * stored passes the answer on.) Connections to the upstream are kept alive and pooled.
      *
      * <p>Its buffers are not pooled: Jetty 12.1's HTTP/1.1 receiver can go on using its network buffer after
      * releasing it when an upstream resets a connection in the middle of an answer, and a pooled buffer is by then
