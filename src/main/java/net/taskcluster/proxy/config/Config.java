@@ -18,6 +18,7 @@ import net.taskcluster.proxy.routing.Target;
  * @param maxBufferedBody request bodies up to this many bytes are held in memory so that they can be retried
  * @param retry429        whether 429 Too Many Requests is retried like a 5xx
  * @param portFile        where to write the port once listening, or null
+ * @param upstreamHttp    the HTTP versions spoken to upstreams (h2 by ALPN, or HTTP/1.1 only)
  */
 public record Config(
         Listen listen,
@@ -29,7 +30,8 @@ public record Config(
         Timeouts timeouts,
         int maxBufferedBody,
         boolean retry429,
-        Path portFile) {
+        Path portFile,
+        UpstreamHttp upstreamHttp) {
 
     public Config {
         scopes = List.copyOf(scopes);
@@ -46,6 +48,6 @@ public record Config(
     @Override
     public String toString() {
         return "Config[" + listen + ", rootUrl=" + rootUrl + ", credentials=" + credentials + ", scopes=" + scopes
-                + ", taskId=" + taskId + ", allowedPeers=" + allowedPeers + ", " + timeouts + "]";
+                + ", taskId=" + taskId + ", allowedPeers=" + allowedPeers + ", " + timeouts + ", upstreamHttp=" + upstreamHttp + "]";
     }
 }

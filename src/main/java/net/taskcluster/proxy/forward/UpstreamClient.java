@@ -25,7 +25,7 @@ public record UpstreamClient(QueuedThreadPool threads, Scheduler scheduler, Http
         threads.setName("proxy");
         threads.setReservedThreads(2);
         Scheduler scheduler = new ScheduledExecutorScheduler("proxy-scheduler", false);
-        HttpClient client = Forwarder.newHttpClient(timeouts.connect(), threads, scheduler);
+        HttpClient client = Forwarder.newHttpClient(timeouts.connect(), threads, scheduler, config.upstreamHttp());
         LifeCycle.start(threads);
         LifeCycle.start(scheduler);
         LifeCycle.start(client);
