@@ -6,5 +6,7 @@ cd "$(dirname "$0")"
 . scripts/java-home.sh
 # The connection-check load test holds 10,000 sockets open in the test JVM.
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+# Debian's nginx is the h2 upstream of NginxHttp2IT (started by the test, with its own configuration).
+command -v nginx >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q nginx; }
 npm ci --prefix src/test/node --no-audit --no-fund --loglevel=error
 mvn -B clean verify "$@"

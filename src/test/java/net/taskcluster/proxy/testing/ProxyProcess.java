@@ -289,6 +289,12 @@ public final class ProxyProcess implements AutoCloseable {
             return this;
         }
 
+        /** An environment variable for the proxy (such as SSL_CERT_FILE). */
+        public Options env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
         public Options javaOptions(String options) {
             this.javaOptions = options;
             return this;
