@@ -21,8 +21,8 @@ import org.eclipse.jetty.io.ClientConnector;
  * sends: Jetty gives window back only as the answer is passed on, so at most {@link #STREAM_WINDOW} of one answer
  * and {@link #SESSION_WINDOW} of all answers on one connection wait in the heap (Jetty's defaults, 8 and 16 MiB,
  * would be half of the distribution's 32 MiB heap for one connection). The price: one answer moves at most
- * 1 MiB per round trip (50 MiB/s at 20 ms), and once 8 callers on one connection have all stopped reading, the
- * connection's other answers wait for them too.
+ * 1 MiB per round trip (50 MiB/s at 20 ms), and in principle 8 callers on one connection that have all stopped
+ * reading fill its window, and its other answers wait for them too.
  */
 final class UpstreamHttp2 {
     static final int STREAM_WINDOW = 1024 * 1024;
