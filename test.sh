@@ -8,5 +8,7 @@ cd "$(dirname "$0")"
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 # EgressProxyIT's forward proxy (the test runs its own on a free port; Debian's service on 8888 is not used).
 command -v tinyproxy >/dev/null || apt-get install -y -q tinyproxy
+# Debian's nginx is the h2 upstream of NginxHttp2IT (started by the test, with its own configuration).
+command -v nginx >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q nginx; }
 npm ci --prefix src/test/node --no-audit --no-fund --loglevel=error
 mvn -B clean verify "$@"

@@ -137,15 +137,25 @@ def main():
             "plain_java_jar": startup([JAVA, "-jar", os.path.join(ROOT, "target/taskcluster-proxy.jar"), *common]),
         }
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                process.wait()
-        shutil.rmtree(WORK, ignore_errors=True)
+        stop(processes)
 
     report(results)
+    save(results)
+
+
+def stop(processes):
+    """SIGTERM to those still running, waiting for each; then the work directory goes."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.wait()
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+def save(results, prefix=""):
+    """Writes bench/results/<prefix><time>.json and says where."""
     os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
-    path = os.path.join(ROOT, "bench/results", time.strftime("%Y%m%d-%H%M%S") + ".json")
+    path = os.path.join(ROOT, "bench/results", prefix + time.strftime("%Y%m%d-%H%M%S") + ".json")
     with open(path, "w") as out:
         json.dump(results, out, indent=2)
     print("\nraw results: " + os.path.relpath(path, ROOT))

@@ -3,10 +3,11 @@
 # upstream on 127.0.0.1, and beside direct calls to that upstream. Prints a table and writes bench/results/*.json.
 # Installs what it needs from Debian's packages (wrk, nginx, curl, python3) and builds the proxy if it is not built.
 #   DURATION=10 (seconds per load run)   RUNS=20 (start-ups timed)   bash bench/run.sh
+# `bash bench/run.sh h2` runs the https upstream scenario instead (bench/h2.py): h2 against HTTP/1.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
-for tool in wrk:wrk nginx:nginx curl:curl python3:python3; do
+for tool in wrk:wrk nginx:nginx curl:curl python3:python3 openssl:openssl; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -17,4 +18,8 @@ if [ ! -x target/dist/taskcluster-proxy/bin/taskcluster-proxy ]; then
     ./build.sh
 fi
 . scripts/java-home.sh
+if [ "${1:-}" = h2 ]; then
+    shift
+    exec python3 bench/h2.py "$@"
+fi
 exec python3 bench/run.py "$@"

@@ -4,11 +4,14 @@
 //
 // Usage: node fake-deployment.mjs '<config JSON>'
 //   config: {"clients": {"<clientId>": {"accessToken", "scopes"}}, "tasks": {"<taskId>": {task definition}},
-//            "record": false to keep no log of authentications (for long runs: the log only grows)}
+//            "record": false to keep no log of authentications (for long runs: the log only grows),
+//            "tls": {"pfx": "<PKCS12 keystore path>", "passphrase"} to serve https, HTTP/2 chosen by ALPN (and
+//            HTTP/1.1 for clients that do not offer h2)}
 //
 // Every authenticated API answers 401 {"code":"AuthenticationFailed"} when authentication fails. Routes under
 // /api/<service>/<version>/ (any service and version, so that every URL form of the proxy reaches them):
-//   echo/...                 the request as received: method, raw target, headers, body length and sha256, auth
+//   echo/...                 the request as received: method, raw target, HTTP version, headers, body length and
+//                            sha256, auth
 //   scopes/current           {clientId, scopes} of the caller (as the auth service's endpoint)
 //   status/<code>            that status, a JSON error body and headers X-Test-A: 1 and X-Test-A: 2
 //   redirect                 303 to http://nosuch.example.com with body "{}\n"
@@ -25,9 +28,11 @@
 //   hang/<key>               never answers; events hang-started, hang-closed
 //   stall/<key>              headers (Content-Length 1000) and 10 bytes, then nothing; events stall-closed
 //   task/<taskId> (queue)    unauthenticated, as queue.task: the task or 404
-// Control (unauthenticated): GET /__control/log (every authentication result, in order, with the pid of the proxy
+// Control (unauthenticated; over TLS, on the plain HTTP controlPort): GET /__control/log (every authentication result, in order, with the pid of the proxy
 // that sent the request, when it came from one, and the ext the Authorization header carried), /__control/events.
+import fs from 'node:fs';
 import http from 'node:http';
+import http2 from 'node:http2';
 import crypto from 'node:crypto';
 import { createAuthenticator } from './tc-auth.mjs';
 import { peerProcess } from './peer-process.mjs';
@@ -59,10 +64,23 @@ const count = (key) => {
   return n;
 };
 
+const tls = config.tls || null;
+const DEFAULT_PORT = tls ? 443 : 80;
+
+// The host and port the request was sent to: its Host header, or over HTTP/2 its :authority.
 const hostAndPort = (req) => {
-  const host = req.headers.host || '';
+  const host = req.headers.host || req.headers[':authority'] || '';
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host);
-  return m ? { host: m[1], port: m[2] ? Number(m[2]) : 80 } : { host, port: 80 };
+  return m ? { host: m[1], port: m[2] ? Number(m[2]) : DEFAULT_PORT } : { host, port: DEFAULT_PORT };
+};
+
+// Headers with repeated names, as [name, value] pairs: HTTP/2's compatibility API wants each name once, its
+// values in an array.
+const headerList = (pairs) => {
+  if (!tls) return pairs;
+  const merged = {};
+  for (const [name, value] of pairs) (merged[name] ??= []).push(value);
+  return merged;
 };
 
 const readBody = (req) => new Promise((resolve, reject) => {
@@ -86,7 +104,10 @@ const sentExt = (authorization) => {
 
 // A request whose body is cut short (the proxy aborts it when its caller goes away) rejects its readBody: that
 // connection is dropped, and the deployment goes on serving the others.
-const server = http.createServer((req, res) => handle(req, res).catch(() => res.destroy()));
+const onRequest = (req, res) => handle(req, res).catch(() => res.destroy());
+const server = tls
+  ? http2.createSecureServer({ pfx: fs.readFileSync(tls.pfx), passphrase: tls.passphrase, allowHTTP1: true }, onRequest)
+  : http.createServer(onRequest);
 
 async function handle(req, res) {
   const target = req.url;
@@ -124,7 +145,7 @@ async function handle(req, res) {
   if (rest.startsWith('echo')) {
     const body = await readBody(req);
     return json(res, 200, {
-      method: req.method, target, headers: req.headers, rawHeaders: req.rawHeaders, body, clientId: auth.clientId, scopes: auth.scopes,
+      method: req.method, target, httpVersion: req.httpVersion, headers: req.headers, rawHeaders: req.rawHeaders, body, clientId: auth.clientId, scopes: auth.scopes,
     });
   }
   if (rest === 'scopes/current') {
@@ -135,8 +156,8 @@ async function handle(req, res) {
     req.resume();
     const status = Number(m[1]);
     const body = JSON.stringify({ code: 'TestStatus', message: 'status ' + status + ' as asked' });
-    res.writeHead(status, [['Content-Type', 'application/json'], ['Content-Length', String(Buffer.byteLength(body))],
-      ['X-Test-A', '1'], ['X-Test-A', '2']]);
+    res.writeHead(status, headerList([['Content-Type', 'application/json'], ['Content-Length', String(Buffer.byteLength(body))],
+      ['X-Test-A', '1'], ['X-Test-A', '2']]));
     return res.end(body);
   }
   if (rest === 'redirect') {
@@ -146,7 +167,7 @@ async function handle(req, res) {
   }
   if (rest === 'cookies') {
     req.resume();
-    res.writeHead(200, [['Set-Cookie', 'a=1; Path=/'], ['Set-Cookie', 'b=2; Path=/'], ['Content-Length', '2']]);
+    res.writeHead(200, headerList([['Set-Cookie', 'a=1; Path=/'], ['Set-Cookie', 'b=2; Path=/'], ['Content-Length', '2']]));
     return res.end('ok');
   }
   if ((m = /^sequence\/([^/]+)\/([0-9,]+)$/.exec(rest))) {
@@ -264,12 +285,21 @@ async function handle(req, res) {
 
 // Naming the proxy behind a connection scans /proc synchronously (tens of ms with many sockets open): only when the
 // log that needs it is kept. In a long run, a burst of new connections made the event loop stall for a second.
-if (recording) server.on('connection', (socket) => {
+// Over TLS, the socket a request's req.socket stands for is the TLS socket (for HTTP/2, its session's).
+if (recording) server.on(tls ? 'secureConnection' : 'connection', (socket) => {
   socket.proxyPid = peerProcess(socket);
 });
-server.keepAliveTimeout = 60000;
-server.headersTimeout = 65000;
-server.requestTimeout = 0;
+if (!tls) {
+  server.keepAliveTimeout = 60000;
+  server.headersTimeout = 65000;
+  server.requestTimeout = 0;
+}
+// Over TLS the test reads the control routes from a plain HTTP listener of their own ("controlPort").
+const control = tls ? http.createServer(onRequest) : null;
 server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(JSON.stringify({ port: server.address().port }) + '\n');
+  const port = server.address().port;
+  if (!control) return process.stdout.write(JSON.stringify({ port }) + '\n');
+  return control.listen(0, '127.0.0.1', () => {
+    process.stdout.write(JSON.stringify({ port, controlPort: control.address().port }) + '\n');
+  });
 });

@@ -15,6 +15,7 @@ import net.taskcluster.proxy.config.Config;
 import net.taskcluster.proxy.config.EgressProxies;
 import net.taskcluster.proxy.config.Listen;
 import net.taskcluster.proxy.config.Timeouts;
+import net.taskcluster.proxy.config.UpstreamHttp;
 import net.taskcluster.proxy.forward.BodyBudget;
 import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.peer.Cidr;
@@ -120,10 +121,17 @@ public final class Cli {
         }
         String portFile = value(o, Options.PORT_FILE, null);
         EgressProxies egress = checked(() -> EgressProxies.fromEnvironment(env));
+        String upstreamHttp = value(o, Options.UPSTREAM_HTTP, Defaults.UPSTREAM_HTTP);
+        UpstreamHttp http;
+        try {
+            http = UpstreamHttp.parse(upstreamHttp);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--" + Options.UPSTREAM_HTTP + ": " + e.getMessage());
+        }
         return new Config(new Listen(bindAddress, port), root, credentials, scopes, taskId, allowedPeers,
                 new Timeouts(connectTimeout, idleTimeout, retryBudget, shutdownTimeout), maxBufferedBody,
                 bool(o, Options.RETRY_429, Defaults.RETRY_429), portFile == null || portFile.isEmpty() ? null : Path.of(portFile),
-                egress);
+                egress, http);
     }
 
     /** An option's value; when it is given more than once, the last one counts (as with the original). */

@@ -12,6 +12,7 @@ final class Defaults {
     static final String MAX_BUFFERED_BODY = "256k";
     static final String SHUTDOWN_TIMEOUT = "10s";
     static final String RETRY_429 = "true";
+    static final String UPSTREAM_HTTP = "auto";
 
     private Defaults() {}
 }

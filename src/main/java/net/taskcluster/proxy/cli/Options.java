@@ -31,6 +31,7 @@ final class Options {
     static final String SHUTDOWN_TIMEOUT = "shutdown-timeout";
     static final String RETRY_429 = "retry-429";
     static final String PORT_FILE = "port-file";
+    static final String UPSTREAM_HTTP = "upstream-http";
 
     static final org.apache.commons.cli.Options ALL = new org.apache.commons.cli.Options()
             .addOption(flag("h", HELP, "Show this help and exit."))
@@ -57,7 +58,9 @@ final class Options {
             .addOption(value(null, RETRY_429, "true|false", "Retry 429 Too Many Requests like a 5xx, within the budget; false:"
                     + " pass it back at once, as the original does" + byDefault(Defaults.RETRY_429)))
             .addOption(value(null, PORT_FILE, "path", "Once listening, write the port to this file (atomically); removed"
-                    + " on a clean stop."));
+                    + " on a clean stop."))
+            .addOption(value(null, UPSTREAM_HTTP, "auto|1.1", "auto: HTTP/2 to https upstreams that offer it (ALPN), else"
+                    + " HTTP/1.1; 1.1: HTTP/1.1 only" + byDefault(Defaults.UPSTREAM_HTTP)));
 
     private Options() {}
 

@@ -19,6 +19,7 @@ import net.taskcluster.proxy.routing.Target;
  * @param retry429        whether 429 Too Many Requests is retried like a 5xx
  * @param portFile        where to write the port once listening, or null
  * @param egress          the egress proxies of the environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)
+ * @param upstreamHttp    the HTTP versions spoken to upstreams (h2 by ALPN, or HTTP/1.1 only)
  */
 public record Config(
         Listen listen,
@@ -31,7 +32,7 @@ public record Config(
         int maxBufferedBody,
         boolean retry429,
         Path portFile,
-        EgressProxies egress) {
+        EgressProxies egress, UpstreamHttp upstreamHttp) {
 
     public Config {
         scopes = List.copyOf(scopes);
@@ -48,6 +49,7 @@ public record Config(
     @Override
     public String toString() {
         return "Config[" + listen + ", rootUrl=" + rootUrl + ", credentials=" + credentials + ", scopes=" + scopes
-                + ", taskId=" + taskId + ", allowedPeers=" + allowedPeers + ", " + timeouts + ", " + egress + "]";
+                + ", taskId=" + taskId + ", allowedPeers=" + allowedPeers + ", " + timeouts + ", " + egress
+                + ", upstreamHttp=" + upstreamHttp + "]";
     }
 }

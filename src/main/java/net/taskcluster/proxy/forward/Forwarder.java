@@ -6,6 +6,7 @@ import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import net.taskcluster.proxy.auth.RequestSigner;
 import net.taskcluster.proxy.config.EgressProxies;
+import net.taskcluster.proxy.config.UpstreamHttp;
 import net.taskcluster.proxy.identity.ProxyIdentity;
 import net.taskcluster.proxy.plaintext.AnswerHead;
 import net.taskcluster.proxy.routing.Target;
@@ -39,24 +40,32 @@ public final class Forwarder implements AutoCloseable {
     }
 
     /**
-     * An HTTP/1.1 client that adds nothing of its own to what it forwards: no redirects followed, no cookies kept,
+     * A client that adds nothing of its own to what it forwards: no redirects followed, no cookies kept,
      * no User-Agent, Accept-Encoding or Content-Type invented, no content decoded, no 407 handling. (Jetty puts its
      * other protocol handlers back when the client starts: 100-continue, 103, and 401, which with no credentials
      * stored passes the answer on.) Connections to the upstream are kept alive and pooled.
+     *
+     * <p>It speaks HTTP/1.1 to http upstreams (no h2c), and with {@link UpstreamHttp#AUTO} HTTP/2 to https upstreams
+     * whose TLS handshake picks h2 by ALPN, as Go's transport does; a server that picks http/1.1 or offers no ALPN
+     * gets HTTP/1.1. With {@link UpstreamHttp#HTTP_1_1} h2 is never offered.
      *
      * <p>Its buffers are not pooled: Jetty 12.1's HTTP/1.1 receiver can go on using its network buffer after
      * releasing it when an upstream resets a connection in the middle of an answer, and a pooled buffer is by then
      * another connection's, whose answers it corrupts (UpstreamFailuresIT shows it). Unpooled heap buffers cost
      * an allocation per socket read and nothing else.
      */
-    public static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler) {
+    public static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler,
+            UpstreamHttp http) {
         ByteBufferPool buffers = new ByteBufferPool.NonPooling();
         ClientConnector connector = new ClientConnector();
         connector.setExecutor(executor);
         connector.setScheduler(scheduler);
         connector.setByteBufferPool(buffers);
         connector.setSslContextFactory(new LazyTls());
-        HttpClient client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        HttpClient client = new HttpClient(switch (http) {
+            case AUTO -> UpstreamHttp2.transport(connector, MAX_UPSTREAM_REQUEST_HEAD, AnswerHead.MAX);
+            case HTTP_1_1 -> new HttpClientTransportOverHTTP(connector);
+        });
         client.setExecutor(executor);
         client.setScheduler(scheduler);
         client.setByteBufferPool(buffers);

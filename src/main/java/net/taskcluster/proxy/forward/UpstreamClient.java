@@ -27,7 +27,7 @@ public record UpstreamClient(QueuedThreadPool threads, Scheduler scheduler, Http
         threads.setName("proxy");
         threads.setReservedThreads(2);
         Scheduler scheduler = new ScheduledExecutorScheduler("proxy-scheduler", false);
-        HttpClient client = Forwarder.newHttpClient(timeouts.connect(), threads, scheduler);
+        HttpClient client = Forwarder.newHttpClient(timeouts.connect(), threads, scheduler, config.upstreamHttp());
         EgressRoutes.install(client, config.egress());
         LifeCycle.start(threads);
         LifeCycle.start(scheduler);

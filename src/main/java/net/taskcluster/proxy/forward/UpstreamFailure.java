@@ -8,9 +8,12 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import net.taskcluster.proxy.egress.ProxyUrl;
 import net.taskcluster.proxy.plaintext.AnswerHead;
@@ -18,6 +21,8 @@ import org.eclipse.jetty.client.HttpResponseException;
 import org.eclipse.jetty.http.HttpException;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http2.ErrorCode;
+import org.eclipse.jetty.http2.RetryableStreamException;
 
 /**
  * What went wrong talking to the upstream, as a short phrase for the caller and the log, and what follows from it.
@@ -77,6 +82,10 @@ record UpstreamFailure(int status, String description, boolean retryable) {
                     "the upstream's answer head is larger than " + AnswerHead.MAX + " bytes", false);
         }
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            UpstreamFailure http2 = http2(t);
+            if (http2 != null) {
+                return http2;
+            }
             if (t instanceof SocketTimeoutException) {
                 return new UpstreamFailure(HttpStatus.GATEWAY_TIMEOUT_504, "timed out connecting to the upstream", true);
             }
@@ -117,6 +126,49 @@ record UpstreamFailure(int status, String description, boolean retryable) {
         }
         return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "connection failed", true);
     }
+
+    /**
+     * An HTTP/2 failure, by the exceptions Jetty's h2 client makes of them, or null: the upstream's RST_STREAM (an
+     * IOException whose message is the error code's name), a GOAWAY or a session failure (the code's name, a slash,
+     * a reason, which may be the peer's own text and so is never passed on), a stream refused by a GOAWAY before
+     * the upstream took it. All are retried like a reset connection: whether they may be is the body's question.
+     */
+    private static UpstreamFailure http2(Throwable t) {
+        String message = t.getMessage();
+        if (t instanceof RetryableStreamException) {
+            return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502,
+                    "the HTTP/2 connection was closed (GOAWAY) before the upstream took the request", true);
+        }
+        if (t instanceof EOFException && STREAM_RESET_WHILE_READING.equals(message)) {
+            return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "the upstream reset the HTTP/2 stream", true);
+        }
+        if (t.getClass() != IOException.class || message == null) {
+            return null;
+        }
+        if (isErrorCode(message)) {
+            return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "the upstream reset the HTTP/2 stream (" + message + ")", true);
+        }
+        int slash = message.indexOf('/');
+        String code = slash < 0 ? null : message.substring(0, slash);
+        if (code == null || !isErrorCode(code)) {
+            return null;
+        }
+        if (code.equals(FLOW_CONTROL_ERROR)) {
+            return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "HTTP/2 flow control failed (" + code + ")", true);
+        }
+        return new UpstreamFailure(HttpStatus.BAD_GATEWAY_502, "the HTTP/2 connection was closed (GOAWAY " + code + ")", true);
+    }
+
+    /** Jetty's name of an HTTP/2 error code (such as {@code refused_stream_error}), or of one it does not know. */
+    private static boolean isErrorCode(String name) {
+        return ERROR_CODES.contains(name) || name.matches("reset_code_[0-9]+");
+    }
+
+    private static final Set<String> ERROR_CODES = Arrays.stream(ErrorCode.values())
+            .map(code -> ErrorCode.toString(code.code, null)).collect(Collectors.toUnmodifiableSet());
+    private static final String FLOW_CONTROL_ERROR = ErrorCode.toString(ErrorCode.FLOW_CONTROL_ERROR.code, null);
+    /** What Jetty's h2 receiver fails an answer with when its stream is reset while the body is read. */
+    private static final String STREAM_RESET_WHILE_READING = "Stream has been reset";
 
     static boolean isTimeout(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {

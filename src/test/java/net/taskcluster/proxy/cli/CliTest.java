@@ -13,6 +13,7 @@ import java.util.Map;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.AuthorizedScopes;
 import net.taskcluster.proxy.config.Config;
+import net.taskcluster.proxy.config.UpstreamHttp;
 import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.peer.Cidr;
 import org.junit.jupiter.api.Test;
@@ -129,6 +130,14 @@ class CliTest {
         assertEquals(Duration.ofMinutes(1), c.timeouts().retryBudget());
         assertEquals(1 << 20, c.maxBufferedBody());
         assertEquals(Duration.ofHours(2), c.timeouts().shutdown());
+    }
+
+    @Test
+    void upstreamHttpIsAutoUnlessOneOneIsAsked() throws Exception {
+        assertEquals(UpstreamHttp.AUTO, config(BASE).upstreamHttp());
+        assertEquals(UpstreamHttp.HTTP_1_1, config(BASE + " --upstream-http 1.1").upstreamHttp());
+        assertEquals(UpstreamHttp.AUTO, config(BASE + " --upstream-http=AUTO").upstreamHttp());
+        assertEquals("--upstream-http: 'h2c' is not auto or 1.1", error(BASE + " --upstream-http h2c", Map.of()));
     }
 
     @ParameterizedTest

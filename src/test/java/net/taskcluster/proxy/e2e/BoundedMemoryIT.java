@@ -4,14 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.jr.ob.JSON;
-import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.Map;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.Pattern;
@@ -59,31 +54,12 @@ class BoundedMemoryIT extends WithFakeDeployment {
 
     @Test
     void aOneGibDownloadArrivesWhole() throws Exception {
-        HttpResponse<InputStream> response = Http.CLIENT.send(
-                HttpRequest.newBuilder(URI.create(proxyUrl + "/api/test/v1/bytes/" + GIB)).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-        assertEquals(200, response.statusCode());
-        MessageDigest digest = Pattern.sha256();
-        long length = 0;
-        try (InputStream body = response.body()) {
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = body.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-                length += n;
-            }
-        }
-        assertEquals(GIB, length);
-        assertEquals(Pattern.sha256(GIB), HexFormat.of().formatHex(digest.digest()));
+        Http.assertPatternDownload(proxyUrl + "/api/test/v1/bytes/" + GIB, GIB);
     }
 
     @Test
     void aOneGibUploadArrivesWhole() throws Exception {
-        HttpResponse<String> response = Http.CLIENT.send(
-                HttpRequest.newBuilder(URI.create(proxyUrl + "/api/test/v1/upload"))
-                        .PUT(HttpRequest.BodyPublishers.fromPublisher(
-                                HttpRequest.BodyPublishers.ofInputStream(() -> Pattern.stream(GIB)), GIB))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = Http.putPattern(proxyUrl + "/api/test/v1/upload", GIB);
         assertEquals(200, response.statusCode(), response.body());
         Map<String, Object> received = JSON.std.mapFrom(response.body());
         assertEquals(GIB, ((Number) received.get("length")).longValue());

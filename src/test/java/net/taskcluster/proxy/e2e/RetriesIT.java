@@ -15,6 +15,7 @@ import java.util.Set;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.ProxyProcess;
 import net.taskcluster.proxy.testing.RawResponse;
+import net.taskcluster.proxy.testing.SilentListener;
 import net.taskcluster.proxy.testing.WithFakeDeployment;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -197,33 +198,14 @@ class RetriesIT extends WithFakeDeployment {
 
     @Test
     void aConnectionThatCannotBeEstablishedIsCutByTheConnectTimeout() throws Exception {
-        // A listener that never accepts, its backlog filled: further connection attempts get no answer at all.
-        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            List<Socket> filling = new java.util.ArrayList<>();
-            try {
-                for (int i = 0; i < 4; i++) {
-                    Socket socket = new Socket();
-                    try {
-                        socket.connect(silent.getLocalSocketAddress(), 300);
-                        filling.add(socket);
-                    } catch (IOException full) {
-                        socket.close();
-                        break;
-                    }
-                }
-                try (ProxyProcess proxy = new ProxyProcess.Options().rootUrl("http://127.0.0.1:" + silent.getLocalPort())
+        try (SilentListener silent = new SilentListener();
+                ProxyProcess proxy = new ProxyProcess.Options().rootUrl("http://127.0.0.1:" + silent.port())
                         .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null)
                         .args("--connect-timeout", "300ms", "--retry-budget", "1s").start()) {
-                    int port = proxy.port();
-                    RawResponse response = RawResponse.request(port, "GET", "/api/queue/v1/task/x");
-                    assertEquals(504, response.status(), response.body());
-                    assertTrue(response.body().contains("timed out"), response.body());
-                }
-            } finally {
-                for (Socket socket : filling) {
-                    socket.close();
-                }
-            }
+            int port = proxy.port();
+            RawResponse response = RawResponse.request(port, "GET", "/api/queue/v1/task/x");
+            assertEquals(504, response.status(), response.body());
+            assertTrue(response.body().contains("timed out"), response.body());
         }
     }
 

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import net.taskcluster.proxy.config.UpstreamHttp;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
@@ -37,7 +38,7 @@ class UpstreamFailureTest {
         ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("test-scheduler", true);
         threads.start();
         scheduler.start();
-        client = Forwarder.newHttpClient(Duration.ofSeconds(2), threads, scheduler);
+        client = Forwarder.newHttpClient(Duration.ofSeconds(2), threads, scheduler, UpstreamHttp.AUTO);
         client.start();
     }
 
@@ -151,5 +152,26 @@ class UpstreamFailureTest {
     @Test
     void aNameThatDoesNotResolve() throws Exception {
         assertEquals(new UpstreamFailure(502, "the host name does not resolve", true), failureOf("http://nosuch.invalid/"));
+    }
+
+    /**
+     * The shapes of the exceptions Jetty's h2 client fails an answer with (Http2FailuresIT makes the real ones with
+     * a Jetty h2 upstream): a GOAWAY's reason is the peer's own text, and never reaches the description.
+     */
+    @Test
+    void http2FailuresAreNamedByTheirErrorCodeAndRetried() {
+        assertEquals(new UpstreamFailure(502, "the upstream reset the HTTP/2 stream (refused_stream_error)", true),
+                UpstreamFailure.of(new IOException("refused_stream_error")));
+        assertEquals(new UpstreamFailure(502, "the upstream reset the HTTP/2 stream (reset_code_4660)", true),
+                UpstreamFailure.of(new IOException("reset_code_4660")));
+        assertEquals(new UpstreamFailure(502, "the upstream reset the HTTP/2 stream", true),
+                UpstreamFailure.of(new java.io.EOFException("Stream has been reset")));
+        assertEquals(new UpstreamFailure(502, "the HTTP/2 connection was closed (GOAWAY internal_error)", true),
+                UpstreamFailure.of(new IOException("internal_error/\u001b[31m<script> from the peer")));
+        assertEquals(new UpstreamFailure(502, "HTTP/2 flow control failed (flow_control_error)", true),
+                UpstreamFailure.of(new IOException("flow_control_error/session_window_exceeded")));
+        assertEquals(new UpstreamFailure(502, "the HTTP/2 connection was closed (GOAWAY) before the upstream took the request", true),
+                UpstreamFailure.of(new org.eclipse.jetty.http2.RetryableStreamException()));
+        assertEquals("connection reset by the upstream", UpstreamFailure.of(new IOException("Connection reset by peer")).description());
     }
 }

@@ -21,10 +21,14 @@ import java.util.function.Predicate;
 public final class FakeDeployment implements AutoCloseable {
     private final Process process;
     private final int port;
+    private final String rootUrl;
+    private final int controlPort;
 
-    private FakeDeployment(Process process, int port) {
+    private FakeDeployment(Process process, int port, String rootUrl, int controlPort) {
         this.process = process;
         this.port = port;
+        this.rootUrl = rootUrl;
+        this.controlPort = controlPort;
     }
 
     /**
@@ -37,8 +41,23 @@ public final class FakeDeployment implements AutoCloseable {
 
     /** @param record whether to keep the log of authentications ({@link #authLog()}); a long run cannot. */
     public static FakeDeployment start(Map<String, Object> clients, Map<String, Object> tasks, boolean record) {
+        return launch(Map.of("clients", clients, "tasks", tasks, "record", record), null);
+    }
+
+    /**
+     * Over https, with the key and certificate of this PKCS12 keystore (such as {@link TestCa#serverKeystore}'s),
+     * HTTP/2 for clients whose ALPN offers it and HTTP/1.1 for the others; its root URL is
+     * {@code https://<host>:<port>}, so the proxy must resolve {@code host} to 127.0.0.1 (a hosts file).
+     */
+    public static FakeDeployment startHttps(Map<String, Object> clients, Map<String, Object> tasks, java.nio.file.Path keystore,
+            String password, String host) {
+        return launch(Map.of("clients", clients, "tasks", tasks, "record", true,
+                "tls", Map.of("pfx", keystore.toString(), "passphrase", password)), host);
+    }
+
+    private static FakeDeployment launch(Map<String, Object> configuration, String httpsHost) {
         try {
-            String config = JSON.std.asString(Map.of("clients", clients, "tasks", tasks, "record", record));
+            String config = JSON.std.asString(configuration);
             Process process = new ProcessBuilder("node", "fake-deployment.mjs", config)
                     .directory(NodeChecker.nodeDirectory().toFile())
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
@@ -47,7 +66,12 @@ public final class FakeDeployment implements AutoCloseable {
             if (first == null) {
                 throw new IllegalStateException("the fake deployment did not start");
             }
-            return new FakeDeployment(process, ((Number) JSON.std.mapFrom(first).get("port")).intValue());
+            Map<String, Object> ports = JSON.std.mapFrom(first);
+            int port = ((Number) ports.get("port")).intValue();
+            if (httpsHost == null) {
+                return new FakeDeployment(process, port, "http://127.0.0.1:" + port, port);
+            }
+            return new FakeDeployment(process, port, "https://" + httpsHost + ":" + port, ((Number) ports.get("controlPort")).intValue());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -58,7 +82,7 @@ public final class FakeDeployment implements AutoCloseable {
     }
 
     public String rootUrl() {
-        return "http://127.0.0.1:" + port;
+        return rootUrl;
     }
 
     /** Every authentication the deployment made, in order: {method, target, ok, message, clientId, scopes, ...}. */
@@ -94,7 +118,7 @@ public final class FakeDeployment implements AutoCloseable {
     private List<Map<String, Object>> control(String what) {
         try {
             HttpResponse<String> response = Http.CLIENT.send(
-                    HttpRequest.newBuilder(URI.create(rootUrl() + "/__control/" + what)).build(),
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controlPort + "/__control/" + what)).build(),
                     HttpResponse.BodyHandlers.ofString());
             return (List<Map<String, Object>>) (List<?>) JSON.std.listFrom(response.body());
         } catch (IOException e) {

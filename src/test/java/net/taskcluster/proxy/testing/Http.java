@@ -63,6 +63,23 @@ public final class Http {
         }, "a body cut short never looks complete");
     }
 
+    /** GETs {@code url} and asserts a 200 whose body, read as it streams, is the first {@code length} bytes of the pattern. */
+    public static void assertPatternDownload(String url, long length) throws IOException, InterruptedException {
+        HttpResponse<InputStream> response = CLIENT.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        Assertions.assertEquals(200, response.statusCode());
+        try (InputStream body = response.body()) {
+            Assertions.assertTrue(Pattern.isPattern(body, length), "the body is the pattern's first " + length + " bytes");
+        }
+    }
+
+    /** PUTs the first {@code length} bytes of the pattern, streamed, with their Content-Length; returns the answer. */
+    public static HttpResponse<String> putPattern(String url, long length) throws IOException, InterruptedException {
+        return CLIENT.send(HttpRequest.newBuilder(URI.create(url))
+                .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> Pattern.stream(length)), length))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public static Map<String, Object> json(HttpResponse<String> response) {
         try {
             return JSON.std.mapFrom(response.body());

@@ -2,6 +2,8 @@ package net.taskcluster.proxy.testing;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -14,7 +16,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * The one way tests and benchmarks run a Jetty server of their own as an upstream: a handler on one address, plain
- * HTTP or TLS with a PKCS12 keystore, one acceptor and one selector.
+ * HTTP or TLS with a PKCS12 keystore (optionally with HTTP/2 by ALPN), one acceptor and one selector.
  */
 public final class JettyUpstream implements AutoCloseable {
     private final Server server;
@@ -35,6 +37,16 @@ public final class JettyUpstream implements AutoCloseable {
      * checked against the certificate: the proxy's own checks are what tests look at).
      */
     public static JettyUpstream start(String ip, int port, Path keystore, String password, Handler handler) throws Exception {
+        return start(ip, port, keystore, password, false, handler);
+    }
+
+    /** As {@link #start(String, int, Path, String, Handler)} over TLS, with HTTP/2 for clients whose ALPN offers h2. */
+    public static JettyUpstream startHttp2(String ip, int port, Path keystore, String password, Handler handler) throws Exception {
+        return start(ip, port, keystore, password, true, handler);
+    }
+
+    private static JettyUpstream start(String ip, int port, Path keystore, String password, boolean http2, Handler handler)
+            throws Exception {
         Server server = new Server();
         ServerConnector connector;
         if (keystore == null) {
@@ -47,8 +59,15 @@ public final class JettyUpstream implements AutoCloseable {
             SecureRequestCustomizer customizer = new SecureRequestCustomizer();
             customizer.setSniHostCheck(false);
             https.addCustomizer(customizer);
-            connector = new ServerConnector(server, 1, 1, new ConnectionFactory[] {
-                new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(https)});
+            HttpConnectionFactory http1 = new HttpConnectionFactory(https);
+            if (http2) {
+                ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory("h2", "http/1.1");
+                alpn.setDefaultProtocol(http1.getProtocol());
+                connector = new ServerConnector(server, 1, 1, new ConnectionFactory[] {
+                    new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, new HTTP2ServerConnectionFactory(https), http1});
+            } else {
+                connector = new ServerConnector(server, 1, 1, new ConnectionFactory[] {new SslConnectionFactory(ssl, "http/1.1"), http1});
+            }
         }
         connector.setHost(InetAddress.getByName(ip).getHostAddress());
         connector.setPort(port);

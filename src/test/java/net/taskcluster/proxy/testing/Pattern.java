@@ -35,6 +35,18 @@ public final class Pattern {
         }
     }
 
+    /** Reads the stream to its end: whether it held exactly the first {@code length} bytes of the pattern. */
+    public static boolean isPattern(InputStream in, long length) throws java.io.IOException {
+        MessageDigest digest = sha256();
+        long read = 0;
+        byte[] buffer = new byte[1 << 16];
+        for (int n; (n = in.read(buffer)) > 0; ) {
+            digest.update(buffer, 0, n);
+            read += n;
+        }
+        return read == length && HexFormat.of().formatHex(digest.digest()).equals(sha256(length));
+    }
+
     /** A stream of the first {@code length} bytes of the pattern. */
     public static InputStream stream(long length) {
         return new InputStream() {

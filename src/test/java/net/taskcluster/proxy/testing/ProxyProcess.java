@@ -295,7 +295,7 @@ public final class ProxyProcess implements AutoCloseable {
             return this;
         }
 
-        /** An environment variable of the proxy's. */
+        /** An environment variable for the proxy (such as SSL_CERT_FILE). */
         public Options env(String name, String value) {
             env.put(name, value);
             return this;

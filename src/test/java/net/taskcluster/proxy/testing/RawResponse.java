@@ -35,18 +35,11 @@ public record RawResponse(int status, List<String[]> headers, String body) {
      * by chunked transfer coding, or else by the end of the stream; null if the stream ends before its first byte.
      */
     public static RawResponse read(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
-            int c = in.read();
-            if (c < 0) {
-                if (head.isEmpty()) {
-                    return null;
-                }
-                throw new EOFException("the stream ended inside a response head: " + head);
-            }
-            head.append((char) c);
+        String head = readHead(in);
+        if (head == null) {
+            return null;
         }
-        RawResponse response = parse(head.toString());
+        RawResponse response = parse(head);
         String transferEncoding = response.header("Transfer-Encoding");
         String contentLength = response.header("Content-Length");
         byte[] body;
@@ -63,6 +56,22 @@ public record RawResponse(int status, List<String[]> headers, String body) {
             body = in.readAllBytes();
         }
         return new RawResponse(response.status, response.headers, new String(body, StandardCharsets.UTF_8));
+    }
+
+    /** The head of a response (its status line and headers, up to the blank line); null if the stream ends first. */
+    public static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+            int c = in.read();
+            if (c < 0) {
+                if (head.isEmpty()) {
+                    return null;
+                }
+                throw new EOFException("the stream ended inside a response head: " + head);
+            }
+            head.append((char) c);
+        }
+        return head.toString();
     }
 
     private static byte[] readChunked(InputStream in) throws IOException {

@@ -133,7 +133,7 @@ public final class ScopeAudit {
     /** Long options that take a value (abbreviations of them are accepted, as the proxy accepts them). */
     private static final List<String> VALUED = List.of("port", "ip-address", "task-id", "root-url", "client-id",
             "access-token", "certificate", "allowed-user", "allowed-network", "connect-timeout", "idle-timeout",
-            "retry-budget", "max-buffered-body", "shutdown-timeout", "retry-429", "port-file");
+            "retry-budget", "max-buffered-body", "shutdown-timeout", "retry-429", "port-file", "upstream-http");
 
     /** The scopes the proxy said it restricts its requests to, as JSON would give them; "(none)" when unrestricted. */
     public static Object announcedScopes(ProxyProcess proxy) {

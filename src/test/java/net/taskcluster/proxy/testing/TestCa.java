@@ -1,7 +1,12 @@
 package net.taskcluster.proxy.testing;
 
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.util.Base64;
 
 /**
  * A throw-away certificate authority made by keytool for one test: its certificate as PEM (what a host's CA bundle
@@ -52,5 +57,30 @@ public final class TestCa {
                 "-storepass", TlsUpstream.PASSWORD);
         Files.delete(request);
         return server;
+    }
+
+    /** A PEM certificate chain (the server's certificate, then the CA's) and its PEM private key, as nginx reads them. */
+    public record Pem(Path chain, Path key) {}
+
+    /** As {@link #serverKeystore}, for servers that read PEM files (nginx). */
+    public Pem serverPem(String name, String san) throws Exception {
+        Path store = serverKeystore(name, san);
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            keys.load(in, TlsUpstream.PASSWORD.toCharArray());
+        }
+        StringBuilder chain = new StringBuilder();
+        for (Certificate certificate : keys.getCertificateChain(name)) {
+            chain.append(pem("CERTIFICATE", certificate.getEncoded()));
+        }
+        PrivateKey key = (PrivateKey) keys.getKey(name, TlsUpstream.PASSWORD.toCharArray());
+        Path chainFile = Files.writeString(directory.resolve(name + "-chain.pem"), chain);
+        Path keyFile = Files.writeString(directory.resolve(name + "-key.pem"), pem("PRIVATE KEY", key.getEncoded()));
+        return new Pem(chainFile, keyFile);
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
     }
 }

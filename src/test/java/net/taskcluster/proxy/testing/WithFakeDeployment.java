@@ -20,8 +20,13 @@ public abstract class WithFakeDeployment {
     }
 
     @BeforeAll
-    void startDeployment() {
-        upstream = FakeDeployment.start(clients.table(), tasks());
+    void startDeployment() throws Exception {
+        upstream = newDeployment();
+    }
+
+    /** The class's deployment: plain HTTP unless the class says otherwise (as {@link FakeDeployment#startHttps}). */
+    protected FakeDeployment newDeployment() throws Exception {
+        return FakeDeployment.start(clients.table(), tasks());
     }
 
     /** After the class: every request that reached the deployment through a proxy is held to its scopes. */
