@@ -43,11 +43,16 @@ public final class Forwarder implements AutoCloseable {
      *
      * <p>Its buffers are not pooled: Jetty 12.1's HTTP/1.1 receiver can go on using its network buffer after
      * releasing it when an upstream resets a connection in the middle of an answer, and a pooled buffer is by then
-     * another connection's, whose answers it corrupts (UpstreamFailuresIT shows it). Unpooled heap buffers cost
+     * another connection's, whose answers it corrupts (ClientBufferStormTest shows it). Unpooled heap buffers cost
      * an allocation per socket read and nothing else.
      */
     public static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler) {
-        ByteBufferPool buffers = new ByteBufferPool.NonPooling();
+        return newHttpClient(connectTimeout, executor, scheduler, new ByteBufferPool.NonPooling(), false);
+    }
+
+    /** The same client with exactly these buffers (ClientBufferStormTest tries a plain pool). */
+    static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler,
+            ByteBufferPool buffers, boolean direct) {
         ClientConnector connector = new ClientConnector();
         connector.setExecutor(executor);
         connector.setScheduler(scheduler);
@@ -57,8 +62,8 @@ public final class Forwarder implements AutoCloseable {
         client.setExecutor(executor);
         client.setScheduler(scheduler);
         client.setByteBufferPool(buffers);
-        client.setUseInputDirectByteBuffers(false);
-        client.setUseOutputDirectByteBuffers(false);
+        client.setUseInputDirectByteBuffers(direct);
+        client.setUseOutputDirectByteBuffers(direct);
         client.setConnectTimeout(connectTimeout.toMillis());
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new HttpCookieStore.Empty());
