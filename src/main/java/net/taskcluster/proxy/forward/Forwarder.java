@@ -25,6 +25,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 public final class Forwarder implements AutoCloseable {
     private static final int MAX_UPSTREAM_REQUEST_HEAD = 128 * 1024;
+    private static final int RESPONSE_BUFFER = 64 * 1024;
 
     private final Forwarding forwarding;
 
@@ -41,13 +42,14 @@ public final class Forwarder implements AutoCloseable {
      * no User-Agent, Accept-Encoding or Content-Type invented, no content decoded, no 401 or 100-continue handling.
      * Connections to the upstream are kept alive and pooled.
      *
-     * <p>Its buffers are not pooled: Jetty 12.1's HTTP/1.1 receiver can go on using its network buffer after
-     * releasing it when an upstream resets a connection in the middle of an answer, and a pooled buffer is by then
-     * another connection's, whose answers it corrupts (ClientBufferStormTest shows it). Unpooled heap buffers cost
-     * an allocation per socket read and nothing else.
+     * <p>It reads and writes direct buffers from {@code pool} (the one the server shares), each handed out as a
+     * {@link ClientBuffers} lease: Jetty 12.1's HTTP/1.1 receiver can go on touching its network buffer after
+     * releasing it when an upstream resets a connection in the middle of an answer, and a plain pooled buffer is by
+     * then another connection's, whose answers it corrupts (ClientBufferStormTest shows it).
      */
-    public static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler) {
-        return newHttpClient(connectTimeout, executor, scheduler, new ByteBufferPool.NonPooling(), false);
+    public static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler,
+            ByteBufferPool pool) {
+        return newHttpClient(connectTimeout, executor, scheduler, new ClientBuffers(pool), true);
     }
 
     /** The same client with exactly these buffers (ClientBufferStormTest tries a plain pool). */
@@ -65,6 +67,9 @@ public final class Forwarder implements AutoCloseable {
         client.setUseInputDirectByteBuffers(direct);
         client.setUseOutputDirectByteBuffers(direct);
         client.setConnectTimeout(connectTimeout.toMillis());
+        // Reads of up to 64 KiB (Jetty's default is 16 KiB): a bulk answer passes in a quarter as many chunks, and
+        // the buffers are pooled, so a small answer costs no more for it.
+        client.setResponseBufferSize(RESPONSE_BUFFER);
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new HttpCookieStore.Empty());
         client.setUserAgentField(null);

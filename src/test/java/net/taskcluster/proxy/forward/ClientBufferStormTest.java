@@ -90,7 +90,7 @@ class ClientBufferStormTest {
 
     @Test
     void theProductsBuffersKeepEveryAnswerIntact() throws Exception {
-        Storm storm = storms(() -> Forwarder.newHttpClient(CONNECT, threads, scheduler), false);
+        Storm storm = storms(() -> Forwarder.newHttpClient(CONNECT, threads, scheduler, new ArrayByteBufferPool()), false);
         assertEquals(0, storm.corrupted.get(), storm.toString());
         assertEquals(0, storm.goodFailed.get(), storm.toString());
         assertEquals(REQUESTS * ROUNDS, storm.good.get() + storm.reset.get(), storm.toString());
@@ -122,7 +122,7 @@ class ClientBufferStormTest {
             int length = reset ? 1 + random.nextInt(48 * 1024) : 1 + random.nextInt(256 * 1024);
             String path = (reset ? "/reset/" : "/good/") + seed + "/" + length;
             client.newRequest("http://127.0.0.1:" + upstream.port() + path).idleTimeout(5, TimeUnit.SECONDS)
-                    .send(new Answer(storm, seed, reset ? -1 : length, writers, inFlight::release));
+                    .send(new Answer(storm, seed, reset ? -1 : length, inFlight::release));
         }
         inFlight.acquire(CONCURRENCY); // every answer has ended
         inFlight.release(CONCURRENCY);
@@ -158,20 +158,19 @@ class ClientBufferStormTest {
      * which releases it and then demands the next. Its bytes are checked when it arrives and again when the writer
      * has it (a buffer reused meanwhile changes under the reader).
      */
-    private static final class Answer implements Response.Listener {
+    private final class Answer implements Response.Listener {
         private final Storm storm;
         private final int seed;
         private final long length;
-        private final ExecutorService writers;
         private final Runnable done;
         private long offset;
         private volatile String problem;
 
-        Answer(Storm storm, int seed, long length, ExecutorService writers, Runnable done) {
+        /** An answer of {@code length} bytes of the seed's pattern, or (length -1) one the upstream resets. */
+        Answer(Storm storm, int seed, long length, Runnable done) {
             this.storm = storm;
             this.seed = seed;
             this.length = length;
-            this.writers = writers;
             this.done = done;
         }
 

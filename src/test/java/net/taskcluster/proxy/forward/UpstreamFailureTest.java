@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.AfterAll;
@@ -37,7 +38,7 @@ class UpstreamFailureTest {
         ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("test-scheduler", true);
         threads.start();
         scheduler.start();
-        client = Forwarder.newHttpClient(Duration.ofSeconds(2), threads, scheduler);
+        client = Forwarder.newHttpClient(Duration.ofSeconds(2), threads, scheduler, new ArrayByteBufferPool());
         client.start();
     }
 
