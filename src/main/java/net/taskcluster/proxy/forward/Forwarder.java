@@ -25,7 +25,6 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 public final class Forwarder implements AutoCloseable {
     private static final int MAX_UPSTREAM_REQUEST_HEAD = 128 * 1024;
-    private static final int RESPONSE_BUFFER = 64 * 1024;
 
     private final Forwarding forwarding;
 
@@ -67,9 +66,6 @@ public final class Forwarder implements AutoCloseable {
         client.setUseInputDirectByteBuffers(direct);
         client.setUseOutputDirectByteBuffers(direct);
         client.setConnectTimeout(connectTimeout.toMillis());
-        // Reads of up to 64 KiB (Jetty's default is 16 KiB): a bulk answer passes in a quarter as many chunks, and
-        // the buffers are pooled, so a small answer costs no more for it.
-        client.setResponseBufferSize(RESPONSE_BUFFER);
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new HttpCookieStore.Empty());
         client.setUserAgentField(null);

@@ -95,7 +95,10 @@ public final class ProxyServer {
         // The raw target is the route: //, %2F and %252F must arrive untouched.
         http.setUriCompliance(UriCompliance.UNSAFE);
         http.setRequestHeaderSize(MAX_REQUEST_HEAD);
-        http.setResponseHeaderSize(AnswerHead.MAX);
+        // Answer heads start in a pooled buffer of Jetty's default size and may grow to AnswerHead.MAX: a first
+        // buffer of that size (128 KiB) was larger than any the pool keeps, so every answer allocated a fresh direct
+        // one, and that garbage filled the direct memory limit until the JVM ran System.gc() (full pauses).
+        http.setMaxResponseHeaderSize(AnswerHead.MAX);
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         http.setSendDateHeader(false);
