@@ -49,14 +49,19 @@ public final class Forwarder implements AutoCloseable {
      * whose TLS handshake picks h2 by ALPN, as Go's transport does; a server that picks http/1.1 or offers no ALPN
      * gets HTTP/1.1. With {@link UpstreamHttp#HTTP_1_1} h2 is never offered.
      *
-     * <p>Its buffers are not pooled: Jetty 12.1's HTTP/1.1 receiver can go on using its network buffer after
-     * releasing it when an upstream resets a connection in the middle of an answer, and a pooled buffer is by then
-     * another connection's, whose answers it corrupts (UpstreamFailuresIT shows it). Unpooled heap buffers cost
-     * an allocation per socket read and nothing else.
+     * <p>It reads and writes direct buffers from {@code pool} (the one the server shares), each handed out as a
+     * {@link ClientBuffers} lease: Jetty 12.1's HTTP/1.1 receiver can go on touching its network buffer after
+     * releasing it when an upstream resets a connection in the middle of an answer, and a plain pooled buffer is by
+     * then another connection's, whose answers it corrupts (ClientBufferStormTest shows it).
      */
     public static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler,
-            UpstreamHttp http) {
-        ByteBufferPool buffers = new ByteBufferPool.NonPooling();
+            UpstreamHttp http, ByteBufferPool pool) {
+        return newHttpClient(connectTimeout, executor, scheduler, http, new ClientBuffers(pool), true);
+    }
+
+    /** The same client with exactly these buffers (ClientBufferStormTest tries a plain pool). */
+    static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler, UpstreamHttp http,
+            ByteBufferPool buffers, boolean direct) {
         ClientConnector connector = new ClientConnector();
         connector.setExecutor(executor);
         connector.setScheduler(scheduler);
@@ -69,8 +74,8 @@ public final class Forwarder implements AutoCloseable {
         client.setExecutor(executor);
         client.setScheduler(scheduler);
         client.setByteBufferPool(buffers);
-        client.setUseInputDirectByteBuffers(false);
-        client.setUseOutputDirectByteBuffers(false);
+        client.setUseInputDirectByteBuffers(direct);
+        client.setUseOutputDirectByteBuffers(direct);
         client.setConnectTimeout(connectTimeout.toMillis());
         client.setFollowRedirects(false);
         client.setHttpCookieStore(new HttpCookieStore.Empty());

@@ -22,8 +22,6 @@ import net.taskcluster.proxy.peer.SystemUsers;
 import net.taskcluster.proxy.plaintext.AnswerHead;
 import net.taskcluster.proxy.routing.Router;
 import org.eclipse.jetty.http.UriCompliance;
-import org.eclipse.jetty.io.ArrayByteBufferPool;
-import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
@@ -31,8 +29,8 @@ import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * The proxy's HTTP server, built from the configuration and the identity resolved at start-up, sharing the
- * upstream client's threads and scheduler. Listening starts last, once everything needed to serve is in place:
- * launchers take an accepted TCP connection as "ready".
+ * upstream client's threads, scheduler and buffer pool. Listening starts last, once everything needed to serve is
+ * in place: launchers take an accepted TCP connection as "ready".
  */
 public final class ProxyServer {
     /** The largest request head (request line and headers) accepted; larger ones are answered 431. */
@@ -58,11 +56,7 @@ public final class ProxyServer {
         this.identity = identity;
         this.clock = clock;
         this.upstream = upstream;
-        // The server's buffers are pooled, but never more than this much memory is kept: the pool is there for
-        // speed, and what streams through needs only a few buffers at a time. (The client's are not pooled: see
-        // Forwarder.newHttpClient.)
-        ByteBufferPool buffers = new ArrayByteBufferPool(0, -1, -1, -1, 4L << 20, 8L << 20);
-        this.server = new Server(upstream.threads(), upstream.scheduler(), buffers);
+        this.server = new Server(upstream.threads(), upstream.scheduler(), upstream.buffers());
         server.addBean(upstream.client());
         server.setStopAtShutdown(false);
     }
@@ -101,7 +95,10 @@ public final class ProxyServer {
         // The raw target is the route: //, %2F and %252F must arrive untouched.
         http.setUriCompliance(UriCompliance.UNSAFE);
         http.setRequestHeaderSize(MAX_REQUEST_HEAD);
-        http.setResponseHeaderSize(AnswerHead.MAX);
+        // Answer heads start in a pooled buffer of Jetty's default size and may grow to AnswerHead.MAX: a first
+        // buffer of that size (128 KiB) was larger than any the pool keeps, so every answer allocated a fresh direct
+        // one, and that garbage filled the direct memory limit until the JVM ran System.gc() (full pauses).
+        http.setMaxResponseHeaderSize(AnswerHead.MAX);
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
         http.setSendDateHeader(false);

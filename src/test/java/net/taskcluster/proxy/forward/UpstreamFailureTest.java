@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import net.taskcluster.proxy.config.UpstreamHttp;
 import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.junit.jupiter.api.AfterAll;
@@ -38,7 +39,7 @@ class UpstreamFailureTest {
         ScheduledExecutorScheduler scheduler = new ScheduledExecutorScheduler("test-scheduler", true);
         threads.start();
         scheduler.start();
-        client = Forwarder.newHttpClient(Duration.ofSeconds(2), threads, scheduler, UpstreamHttp.AUTO);
+        client = Forwarder.newHttpClient(Duration.ofSeconds(2), threads, scheduler, UpstreamHttp.AUTO, new ArrayByteBufferPool());
         client.start();
     }
 
