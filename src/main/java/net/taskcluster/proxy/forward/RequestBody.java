@@ -2,6 +2,7 @@ package net.taskcluster.proxy.forward;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jetty.client.BytesRequestContent;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -31,7 +32,7 @@ abstract sealed class RequestBody {
         return null;
     }
 
-    /** Gives back the memory the body holds; called once, when its exchange ends. */
+    /** Gives back the memory the body holds, when its exchange ends (a second call does nothing). */
     void release() {}
 
     /**
@@ -63,6 +64,7 @@ abstract sealed class RequestBody {
     static final class Held extends RequestBody {
         private final byte[] bytes;
         private final BodyBudget budget;
+        private final AtomicBoolean released = new AtomicBoolean();
 
         Held(byte[] bytes, BodyBudget budget) {
             this.bytes = bytes;
@@ -91,7 +93,9 @@ abstract sealed class RequestBody {
 
         @Override
         void release() {
-            if (bytes != null) {
+            // Once, whoever asks: a caller that leaves just as its body is taken on can reach both the exchange's
+            // end and its "gone meanwhile" path, and a second release would let the budget hold more than it may.
+            if (bytes != null && released.compareAndSet(false, true)) {
                 budget.release(bytes.length);
             }
         }
