@@ -111,8 +111,9 @@ class NginxHttp2IT {
                 .env("SSL_CERT_FILE", ca.pem().toString()).javaOptions("-Djdk.net.hosts.file=" + hosts).args(args));
     }
 
-    private List<NginxUpstream.Logged> logged(String uriPrefix) throws Exception {
-        return nginx.accessLog().stream().filter(l -> l.uri().startsWith(uriPrefix)).toList();
+    /** The {@code count} requests logged whose URI starts with {@code uriPrefix}, or fewer if no more come. */
+    private List<NginxUpstream.Logged> logged(String uriPrefix, int count) throws Exception {
+        return nginx.awaitLogged(l -> l.uri().startsWith(uriPrefix), count);
     }
 
     private static long peakRssKib(ProxyProcess proxy) throws Exception {
@@ -139,8 +140,7 @@ class NginxHttp2IT {
         }
         Files.delete(put);
 
-        Set<String> protocols = nginx.accessLog().stream().filter(l -> l.uri().equals("/api/h2/v1/upload/gib"))
-                .map(NginxUpstream.Logged::protocol).collect(Collectors.toSet());
+        Set<String> protocols = logged("/api/h2/v1/upload/gib", 1).stream().map(NginxUpstream.Logged::protocol).collect(Collectors.toSet());
         assertEquals(Set.of(http.equals("auto") ? "HTTP/2.0" : "HTTP/1.1"), protocols);
         nginx.clearAccessLog();
         long peak = peakRssKib(proxy);
@@ -163,8 +163,8 @@ class NginxHttp2IT {
                 assertEquals(String.valueOf(32 * 1024), response.header("Content-Length"));
             }
         }
-        List<NginxUpstream.Logged> all = new ArrayList<>(logged("/api/h2/v1/small/" + name + "-first"));
-        all.addAll(logged("/api/h2/v1/slow/" + name + "-"));
+        List<NginxUpstream.Logged> all = new ArrayList<>(logged("/api/h2/v1/small/" + name + "-first", 1));
+        all.addAll(logged("/api/h2/v1/slow/" + name + "-", 64));
         assertEquals(65, all.size());
         return all;
     }
@@ -227,8 +227,8 @@ class NginxHttp2IT {
             }
         }
         assertEquals(200, RawResponse.request(port, "GET", "/api/h2/v1/small/stalled-after").status());
-        List<NginxUpstream.Logged> requests = new ArrayList<>(logged("/api/h2/v1/small/stalled-"));
-        requests.addAll(logged("/api/h2/v1/mid/reader-"));
+        List<NginxUpstream.Logged> requests = new ArrayList<>(logged("/api/h2/v1/small/stalled-", 2));
+        requests.addAll(logged("/api/h2/v1/mid/reader-", 4));
         assertEquals(1, requests.stream().map(NginxUpstream.Logged::connection).distinct().count(), requests.toString());
         long peak = peakRssKib(proxy);
         System.out.printf("h2: proxy peak RSS (VmHWM) with 4 callers stalled on 1 GiB answers while 4 others read 64 MiB: %.1f MiB%n",

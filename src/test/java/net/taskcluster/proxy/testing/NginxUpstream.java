@@ -93,6 +93,21 @@ public final class NginxUpstream implements AutoCloseable {
         }).toList();
     }
 
+    /**
+     * The logged requests that {@code wanted} accepts, once there are {@code count} of them. nginx writes a line
+     * after the answer's last byte has gone, so a caller that has its answer may look before the line is there.
+     */
+    public List<Logged> awaitLogged(java.util.function.Predicate<Logged> wanted, int count) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            List<Logged> found = accessLog().stream().filter(wanted).toList();
+            if (found.size() >= count || System.nanoTime() > deadline) {
+                return found;
+            }
+            Thread.sleep(10);
+        }
+    }
+
     /** Forgets the requests logged so far. */
     public void clearAccessLog() throws IOException {
         Files.writeString(directory.resolve("access.log"), ""); // nginx appends at its own offset: O_APPEND
