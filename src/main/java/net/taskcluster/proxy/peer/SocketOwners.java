@@ -50,9 +50,15 @@ public interface SocketOwners {
         } catch (Exception | Error e) {
             // Besides I/O errors and a missing native-access grant, a native executable built without the FFM
             // runtime throws an Error (UnsupportedFeatureError) at the first downcall: each means "use /proc".
-            LoggerFactory.getLogger(SocketOwners.class).warn(
-                    "peer check: the kernel's sock_diag lookup is unavailable ({}): scanning /proc/net/tcp instead",
-                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            // Only the first is news to an operator: the second is how the native build made here always is.
+            if (e.getClass().getSimpleName().equals("UnsupportedFeatureError")) {
+                LoggerFactory.getLogger(SocketOwners.class).info(
+                        "peer check: scanning /proc/net/tcp (this native build has no FFM runtime for the sock_diag lookup)");
+            } else {
+                LoggerFactory.getLogger(SocketOwners.class).warn(
+                        "peer check: the kernel's sock_diag lookup is unavailable ({}): scanning /proc/net/tcp instead",
+                        e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+            }
             return new ProcNetTcp();
         }
     }

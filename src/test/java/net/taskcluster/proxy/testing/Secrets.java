@@ -13,7 +13,9 @@ import java.util.List;
  * LogAuditIT can check, at the end of the run, that none of it appears in anything a proxy printed.
  */
 public final class Secrets {
-    public static final Path LOG_DIRECTORY = Path.of(System.getProperty("user.dir"), "target", "proxy-logs");
+    /** target/proxy-logs, or where -Dproxy.logs says (the native run keeps its logs apart: pom.xml). */
+    public static final Path LOG_DIRECTORY = Path.of(System.getProperty("proxy.logs",
+            Path.of(System.getProperty("user.dir"), "target", "proxy-logs").toString()));
     private static final Path FILE = LOG_DIRECTORY.resolve("secrets.txt");
 
     private Secrets() {}
