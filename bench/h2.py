@@ -39,7 +39,7 @@ def certificates():
 def proxy(port, http):
     env = dict(os.environ, SSL_CERT_FILE=os.path.join(WORK, "ca.pem"),
                TASKCLUSTER_PROXY_JAVA_OPTS="-Djdk.net.hosts.file=" + os.path.join(WORK, "hosts"))
-    return subprocess.Popen([run.LAUNCHER, "--port", str(port), "--ip-address", "127.0.0.1", "--root-url",
+    return subprocess.Popen([run.JVM_LAUNCHER, "--port", str(port), "--ip-address", "127.0.0.1", "--root-url",
                              "https://%s:%d" % (HOST, UPSTREAM), "--upstream-http", http, *run.CREDENTIALS,
                              "queue:get-artifact:*"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -107,7 +107,7 @@ def report(r):
         u = r["upstream"][name]
         print("%-9s upstream connections (TLS handshakes): %d, of them full: %d; %d requests; %s"
               % (name, u["connections"], u["full_handshakes"], u["requests"], ", ".join(u["protocols"])))
-    print("proxy measured: " + run.LAUNCHER)
+    print("proxy measured: " + run.JVM_LAUNCHER)
 
 
 if __name__ == "__main__":

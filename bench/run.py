@@ -12,30 +12,40 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = "/dev/shm/tcproxy-bench"
-UPSTREAM, NGINX, PROXY, STARTUP = 18181, 18182, 18183, 18184
+UPSTREAM, NGINX, JVM, STARTUP, NATIVE = 18181, 18182, 18183, 18184, 18185
 DURATION = int(os.environ.get("DURATION", "10"))
 RUNS = int(os.environ.get("RUNS", "20"))
 WARMUP = int(os.environ.get("WARMUP", "20"))
-GIB = 1 << 30
-# PROXY_LAUNCHER: another build's launcher, e.g. target/native/taskcluster-proxy/bin/taskcluster-proxy (native.sh).
-LAUNCHER = os.path.abspath(os.environ.get("PROXY_LAUNCHER", os.path.join(ROOT, "bin/taskcluster-proxy")))
+MIB, GIB = 1 << 20, 1 << 30
+# The two builds: the JVM distribution (./build.sh) and the native one (scripts/native.sh), when it is built.
+JVM_LAUNCHER = os.path.abspath(os.environ.get("JVM_LAUNCHER", os.path.join(ROOT, "bin/taskcluster-proxy")))
+NATIVE_LAUNCHER = os.path.abspath(os.environ.get("NATIVE_LAUNCHER",
+                                                 os.path.join(ROOT, "target/native/taskcluster-proxy/bin/taskcluster-proxy")))
 JAVA = os.path.join(os.environ["JAVA_HOME"], "bin/java")
 CREDENTIALS = ["--client-id", "bench/client", "--access-token", "bench-access-token-not-secret"]
+# The Go original (v106) on this kind of machine, as ratios to nginx in the same run (issue 12's table): it cannot
+# be built here (no Go modules can be fetched), so its figures are quoted, not measured.
+ORIGINAL = {"c1_p99": 3.1, "c16_p99": 4.7, "c64_rps": 0.16, "get": 0.83, "put": 0.38}
 
 
 def sh(*command, **kwargs):
     return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs).stdout
 
 
-def nginx(conf_name, port_values):
+def render(conf_name, values, out_name=None):
+    """bench/<conf_name> with its @KEY@ placeholders filled in, written to the work directory: its path."""
     with open(os.path.join(ROOT, "bench", conf_name)) as template:
         text = template.read().replace("@WORK@", WORK)
-    for key, value in port_values.items():
+    for key, value in values.items():
         text = text.replace("@%s@" % key, str(value))
-    path = os.path.join(WORK, conf_name)
+    path = os.path.join(WORK, out_name or conf_name)
     with open(path, "w") as conf:
         conf.write(text)
-    return subprocess.Popen(["nginx", "-c", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return path
+
+
+def nginx(conf_name, values):
+    return subprocess.Popen(["nginx", "-c", render(conf_name, values)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def wait_for(url):
@@ -59,33 +69,45 @@ def wrk(url, connections, seconds):
     return {"rps": rps, "p50_ms": latency(50), "p99_ms": latency(99)}
 
 
+def tree(pid):
+    """The process and its children (nginx's workers)."""
+    pids = [pid]
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as children:
+            pids += [int(c) for c in children.read().split()]
+    except OSError:
+        pass
+    return pids
+
+
 def reset_peak_rss(pid):
-    with open("/proc/%d/clear_refs" % pid, "w") as clear:
-        clear.write("5")
+    for p in tree(pid):
+        with open("/proc/%d/clear_refs" % p, "w") as clear:
+            clear.write("5")
 
 
-def status(pid, field):
-    with open("/proc/%d/status" % pid) as lines:
-        for line in lines:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return None
+def peak_rss_mib(pid):
+    """VmHWM since the last reset, summed over the process tree."""
+    total = 0
+    for p in tree(pid):
+        with open("/proc/%d/status" % p) as lines:
+            total += next(int(l.split()[1]) for l in lines if l.startswith("VmHWM:"))
+    return total / 1024
 
 
-def bulk(base, pid=None):
+def bulk(base, pid):
+    """1 GiB and 100 MiB each way: MiB/s, and the peak RSS of each transfer."""
     results = {}
-    if pid:
+    for name, size in (("100m", 100 * MIB), ("1g", GIB)):
         reset_peak_rss(pid)
-    speed = sh("curl", "-sf", "-o", "/dev/null", "-w", "%{speed_download}", base + "/api/bench/v1/big")
-    results["get_mib_s"] = float(speed) / (1 << 20)
-    if pid:
-        results["get_peak_rss_mib"] = status(pid, "VmHWM") / 1024
+        speed = sh("curl", "-sf", "-o", "/dev/null", "-w", "%{speed_download}", base + "/api/bench/v1/big-" + name)
+        results["get_%s_mib_s" % name] = float(speed) / MIB
+        results["get_%s_peak_rss_mib" % name] = peak_rss_mib(pid)
         reset_peak_rss(pid)
-    speed = sh("curl", "-sf", "-o", "/dev/null", "-w", "%{speed_upload}", "-T", os.path.join(WORK, "big.bin"),
-               base + "/api/bench/v1/upload/big.bin")
-    results["put_mib_s"] = float(speed) / (1 << 20)
-    if pid:
-        results["put_peak_rss_mib"] = status(pid, "VmHWM") / 1024
+        speed = sh("curl", "-sf", "-o", "/dev/null", "-w", "%{speed_upload}", "-T", os.path.join(WORK, "big-%s.bin" % name),
+                   base + "/api/bench/v1/upload/big-%s.bin" % name)
+        results["put_%s_mib_s" % name] = float(speed) / MIB
+        results["put_%s_peak_rss_mib" % name] = peak_rss_mib(pid)
     return results
 
 
@@ -95,47 +117,66 @@ def startup(command):
     return json.loads(out)
 
 
+def proxy(launcher, port):
+    return subprocess.Popen([launcher, "--port", str(port), "--ip-address", "127.0.0.1", "--root-url",
+                             "http://127.0.0.1:%d" % UPSTREAM, *CREDENTIALS, "queue:get-artifact:*"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
-    for directory in ("body", "put/api/bench/v1/upload", "proxy-body", "proxy-temp"):
+    for directory in ("body", "put/api/bench/v1/upload", "nginx-proxy-body", "nginx-proxy-temp", "startup-body", "startup-temp"):
         os.makedirs(os.path.join(WORK, directory))
     for parent, directories, _ in os.walk(WORK):  # nginx's workers run as another user
         for directory in directories:
             os.chmod(os.path.join(parent, directory), 0o777)
-    with open(os.path.join(WORK, "big.bin"), "wb") as big:
-        block = bytes(range(256)) * 4096
-        for _ in range(GIB // len(block)):
-            big.write(block)
+    block = bytes(range(256)) * 4096
+    for name, size in (("100m", 100 * MIB), ("1g", GIB)):
+        with open(os.path.join(WORK, "big-%s.bin" % name), "wb") as big:
+            for _ in range(size // len(block)):
+                big.write(block)
+    native = os.access(NATIVE_LAUNCHER, os.X_OK)
     processes = []
     try:
         processes.append(nginx("nginx-upstream.conf", {"UPSTREAM_PORT": UPSTREAM}))
-        processes.append(nginx("nginx-proxy.conf", {"UPSTREAM_PORT": UPSTREAM, "NGINX_PORT": NGINX}))
-        proxy = subprocess.Popen([LAUNCHER, "--port", str(PROXY), "--ip-address", "127.0.0.1", "--root-url",
-                                  "http://127.0.0.1:%d" % UPSTREAM, *CREDENTIALS, "queue:get-artifact:*"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        processes.append(proxy)
-        targets = {"direct": UPSTREAM, "nginx": NGINX, "proxy": PROXY}
-        for port in targets.values():
+        reverse = nginx("nginx-proxy.conf", {"UPSTREAM_PORT": UPSTREAM, "NGINX_PORT": NGINX, "NAME": "nginx-proxy"})
+        processes.append(reverse)
+        targets = {"direct": (UPSTREAM, processes[0]), "nginx": (NGINX, reverse), "jvm": (JVM, proxy(JVM_LAUNCHER, JVM))}
+        if native:
+            targets["native"] = (NATIVE, proxy(NATIVE_LAUNCHER, NATIVE))
+        processes += [process for name, (port, process) in targets.items() if name in ("jvm", "native")]
+        for port, _ in targets.values():
             wait_for("http://127.0.0.1:%d/api/bench/v1/small" % port)
 
-        results = {"machine": {"cores": os.cpu_count(), "duration_s": DURATION, "warmup_s": WARMUP}, "load": {}, "bulk": {}}
-        for name, port in targets.items():  # warm-up, not measured: the JVM's JIT compilers need it (alike for all)
+        results = {"machine": {"cores": os.cpu_count(), "duration_s": DURATION, "warmup_s": WARMUP},
+                   "launchers": {"jvm": JVM_LAUNCHER, "native": NATIVE_LAUNCHER if native else None},
+                   "load": {}, "bulk": {}}
+        for name, (port, _) in targets.items():  # warm-up, not measured: the JVM's JIT compilers need it (alike for all)
             wrk("http://127.0.0.1:%d/api/bench/v1/small" % port, 64, WARMUP)
         for connections in (1, 16, 64):
-            for name, port in targets.items():
+            for name, (port, _) in targets.items():
                 results["load"].setdefault(name, {})[str(connections)] = wrk(
                     "http://127.0.0.1:%d/api/bench/v1/small" % port, connections, DURATION)
-        for name, port in targets.items():
-            results["bulk"][name] = bulk("http://127.0.0.1:%d" % port, proxy.pid if name == "proxy" else None)
-        proxy.send_signal(signal.SIGTERM)
-        proxy.wait()
+        for name, (port, process) in targets.items():
+            results["bulk"][name] = bulk("http://127.0.0.1:%d" % port, process.pid)
+        for name in ("jvm", "native"):
+            if name in targets:
+                targets[name][1].send_signal(signal.SIGTERM)
+                targets[name][1].wait()
 
         common = ["--port", str(STARTUP), "--ip-address", "127.0.0.1", "--root-url", "http://127.0.0.1:%d" % UPSTREAM,
                   *CREDENTIALS]
+        startup_conf = render("nginx-proxy.conf", {"UPSTREAM_PORT": UPSTREAM, "NGINX_PORT": STARTUP, "NAME": "startup"},
+                              "startup-proxy.conf")
         results["startup"] = {
-            "proxy": startup([LAUNCHER, *common]),
+            "nginx": startup(["nginx", "-c", startup_conf]),
+            "jvm": startup([JVM_LAUNCHER, *common]),
             "plain_java_jar": startup([JAVA, "-jar", os.path.join(ROOT, "target/taskcluster-proxy.jar"), *common]),
         }
+        if native:
+            results["startup"]["native"] = startup([NATIVE_LAUNCHER, *common])
+            results["startup"]["native_executable"] = startup(
+                [os.path.join(os.path.dirname(os.path.dirname(NATIVE_LAUNCHER)), "lib/taskcluster-proxy"), *common])
     finally:
         stop(processes)
 
@@ -162,30 +203,44 @@ def save(results, prefix=""):
 
 
 def report(r):
-    rows = []
-    def row(what, direct, nginx_value, proxy_value, unit, target=None):
-        ratio = proxy_value / nginx_value if nginx_value else float("nan")
-        rows.append((what, direct, nginx_value, proxy_value, unit, ratio, target))
-    for c in ("1", "16", "64"):
-        d, n, p = (r["load"][t][c] for t in ("direct", "nginx", "proxy"))
-        row("small GET c=%s req/s" % c, d["rps"], n["rps"], p["rps"], "req/s", ">= 0.3" if c == "64" else None)
-        row("small GET c=%s p50" % c, d["p50_ms"], n["p50_ms"], p["p50_ms"], "ms")
-        row("small GET c=%s p99" % c, d["p99_ms"], n["p99_ms"], p["p99_ms"], "ms", "<= 3" if c == "16" else None)
-    d, n, p = (r["bulk"][t] for t in ("direct", "nginx", "proxy"))
-    row("1 GiB GET", d["get_mib_s"], n["get_mib_s"], p["get_mib_s"], "MiB/s", ">= 0.6")
-    row("1 GiB PUT", d["put_mib_s"], n["put_mib_s"], p["put_mib_s"], "MiB/s", ">= 0.6")
-    print("%-24s %12s %12s %12s %7s %9s %s" % ("", "direct", "nginx", "proxy", "", "proxy/nginx", "target"))
-    for what, direct, nginx_value, proxy_value, unit, ratio, target in rows:
-        print("%-24s %12.2f %12.2f %12.2f %7s %9.2fx   %s" % (what, direct, nginx_value, proxy_value, unit, ratio, target or ""))
+    """The table: each build's figure, its ratio to nginx's, and issue 12's target for that row."""
+    builds = [b for b in ("jvm", "native") if b in r["load"]]
+    print("%-26s %10s %10s " % ("", "direct", "nginx") + " ".join("%10s %7s" % (b, "/nginx") for b in builds)
+          + "   target (ratio to nginx)   Go original")
+
+    def row(what, values, target="", original=None, fmt="%10.2f"):
+        n = values["nginx"]
+        cells = [fmt % values["direct"] if values.get("direct") is not None else "%10s" % "", fmt % n]
+        for b in builds:
+            cells.append(fmt % values[b] + " %6.2fx" % (values[b] / n if n else float("nan")))
+        print("%-26s " % what + " ".join(cells) + "   %-25s %s" % (target, "%.2fx" % original if original else ""))
+
+    load = r["load"]
+    for c, p99_target in (("1", "<= 2"), ("16", "<= 2.5"), ("64", None)):
+        row("small GET c=%s req/s" % c, {t: load[t][c]["rps"] for t in load}, ">= 0.5" if c == "64" else "",
+            ORIGINAL["c64_rps"] if c == "64" else None)
+        row("small GET c=%s p50 ms" % c, {t: load[t][c]["p50_ms"] for t in load}, fmt="%10.3f")
+        row("small GET c=%s p99 ms" % c, {t: load[t][c]["p99_ms"] for t in load}, p99_target or "",
+            ORIGINAL.get("c%s_p99" % c), fmt="%10.3f")
+    bulk = r["bulk"]
+    for size, label in (("100m", "100 MiB"), ("1g", "1 GiB")):
+        row("%s GET MiB/s" % label, {t: bulk[t]["get_%s_mib_s" % size] for t in bulk}, ">= 0.9", ORIGINAL["get"], fmt="%10.0f")
+        row("%s PUT MiB/s" % label, {t: bulk[t]["put_%s_mib_s" % size] for t in bulk}, ">= 0.6", ORIGINAL["put"], fmt="%10.0f")
+    print("\npeak RSS (VmHWM, nginx: master and workers) during each transfer, MiB (target <= 64):")
+    for t in ("nginx", *builds):
+        print("  %-8s " % t + "  ".join("%s %s %.1f" % (way, size, bulk[t]["%s_%s_peak_rss_mib" % (way, size)])
+                                       for size in ("100m", "1g") for way in ("get", "put")))
     s = r["startup"]
-    print("\nproxy peak RSS (VmHWM): 1 GiB GET %.1f MiB, 1 GiB PUT %.1f MiB (target <= 96)" % (p["get_peak_rss_mib"], p["put_peak_rss_mib"]))
-    print("start-up, exec to first proxied 200, median of %d: proxy %.0f ms, plain java -jar %.0f ms: %.2fx (target <= 0.5)"
-          % (len(s["proxy"]["runs_ms"]), s["proxy"]["median_ms"], s["plain_java_jar"]["median_ms"],
-             s["proxy"]["median_ms"] / s["plain_java_jar"]["median_ms"]))
-    print("idle RSS after start: proxy %.1f MiB (target <= 48; private dirty %.1f MiB), plain java -jar %.1f MiB"
-          % (s["proxy"]["idle_rss_kib"] / 1024, s["proxy"]["idle_private_dirty_kib"] / 1024,
-             s["plain_java_jar"]["idle_rss_kib"] / 1024))
-    print("proxy measured: " + LAUNCHER)
+    print("\nstart-up, exec to first proxied 200, median of %d runs; idle RSS and private dirty memory 1 s later:" % RUNS)
+    for name in ("nginx", *builds, "native_executable", "plain_java_jar"):
+        if name in s:
+            print("  %-18s %7.1f ms  %5.2fx nginx   RSS %5.1f MiB   private dirty %5.1f MiB" % (
+                name, s[name]["median_ms"], s[name]["median_ms"] / s["nginx"]["median_ms"], s[name]["idle_rss_kib"] / 1024,
+                s[name]["idle_private_dirty_kib"] / 1024))
+    print("  targets (native): start-up <= 25 ms and <= 5x nginx; idle RSS <= 24 MiB, private dirty <= 10 MiB")
+    print("Go original figures are issue 12's (v106, the same kind of machine), not measured in this run.")
+    if "native" not in builds:
+        print("no native build at %s: run scripts/native.sh for its rows" % NATIVE_LAUNCHER)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 
 Usage: startup.py RUNS PORT PATH -- COMMAND...
 Starts COMMAND RUNS times; each time polls http://127.0.0.1:PORT/PATH until it answers 200, then waits a second,
-reads VmRSS of the process and its private dirty memory (smaps_rollup: what another copy could not share), and kills
-it. Prints JSON: {"runs_ms": [...], "median_ms", "idle_rss_kib", "idle_private_dirty_kib"}.
+reads VmRSS of the process and its private dirty memory (smaps_rollup: what another copy could not share), summed
+with its children's (nginx's workers), and kills them all. Prints JSON: {"runs_ms": [...], "median_ms", "idle_rss_kib", "idle_private_dirty_kib"}.
 """
 import json
 import os
@@ -39,6 +39,14 @@ def kib(path, field):
     return None
 
 
+def tree(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as children:
+            return [pid] + [int(c) for c in children.read().split()]
+    except OSError:
+        return [pid]
+
+
 def main():
     runs, port, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     command = sys.argv[sys.argv.index("--") + 1:]
@@ -53,9 +61,11 @@ def main():
             sys.exit("no 200 within 60 s from: " + " ".join(command))
         times.append(elapsed)
         time.sleep(1)
-        rss.append(kib("/proc/%d/status" % process.pid, "VmRSS"))
-        dirty.append(kib("/proc/%d/smaps_rollup" % process.pid, "Private_Dirty"))
-        process.send_signal(signal.SIGKILL)
+        pids = tree(process.pid)
+        rss.append(sum(kib("/proc/%d/status" % p, "VmRSS") for p in pids))
+        dirty.append(sum(kib("/proc/%d/smaps_rollup" % p, "Private_Dirty") for p in pids))
+        for p in pids:
+            os.kill(p, signal.SIGKILL)
         process.wait()
     print(json.dumps({"runs_ms": [round(t, 1) for t in times], "median_ms": round(statistics.median(times), 1),
                       "idle_rss_kib": int(statistics.median(rss)),

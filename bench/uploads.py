@@ -108,7 +108,8 @@ async def load(port, size):
 def start_nginx(work, upstream_port):
     port = free_port()
     conf = (ROOT / "bench" / "nginx-proxy.conf").read_text()
-    conf = conf.replace("@WORK@", str(work)).replace("@UPSTREAM_PORT@", str(upstream_port)).replace("@NGINX_PORT@", str(port))
+    conf = conf.replace("@WORK@", str(work)).replace("@UPSTREAM_PORT@", str(upstream_port)).replace("@NGINX_PORT@", str(port)) \
+        .replace("@NAME@", "nginx-proxy")
     (work / "nginx.conf").write_text(conf)
     process = subprocess.Popen(["nginx", "-c", str(work / "nginx.conf"), "-p", str(work)], stderr=subprocess.DEVNULL)
     wait_listening(port)
