@@ -18,7 +18,8 @@ RUNS = int(os.environ.get("RUNS", "20"))
 WARMUP = int(os.environ.get("WARMUP", "20"))
 MIB, GIB = 1 << 20, 1 << 30
 # The two builds: the JVM distribution (./build.sh) and the native one (scripts/native.sh), when it is built.
-JVM_LAUNCHER = os.path.abspath(os.environ.get("JVM_LAUNCHER", os.path.join(ROOT, "bin/taskcluster-proxy")))
+JVM_LAUNCHER = os.path.abspath(os.environ.get("JVM_LAUNCHER",
+                                              os.path.join(ROOT, "target/dist/taskcluster-proxy/bin/taskcluster-proxy")))
 NATIVE_LAUNCHER = os.path.abspath(os.environ.get("NATIVE_LAUNCHER",
                                                  os.path.join(ROOT, "target/native/taskcluster-proxy/bin/taskcluster-proxy")))
 JAVA = os.path.join(os.environ["JAVA_HOME"], "bin/java")

@@ -3,7 +3,7 @@
 # upstream on 127.0.0.1, and beside direct calls to that upstream. Prints a table and writes bench/results/*.json.
 # Installs what it needs from Debian's packages (wrk, nginx, curl, python3) and builds the proxy if it is not built.
 #   DURATION=10 (seconds per load run)   RUNS=20 (start-ups timed)   bash bench/run.sh
-# Both builds are measured: the JVM distribution (bin/taskcluster-proxy) and, once scripts/native.sh has built it,
+# Both builds are measured: the JVM distribution (target/dist) and, once scripts/native.sh has built it,
 # the native one (target/native/taskcluster-proxy); JVM_LAUNCHER and NATIVE_LAUNCHER name others.
 # `bash bench/run.sh h2` runs the https upstream scenario instead (bench/h2.py): h2 against HTTP/1.1.
 set -euo pipefail

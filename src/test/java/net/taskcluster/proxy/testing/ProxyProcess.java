@@ -27,12 +27,13 @@ import java.util.regex.Pattern;
  */
 public final class ProxyProcess implements AutoCloseable {
     /**
-     * The launcher every test starts: bin/taskcluster-proxy (the JVM distribution of this source tree), or the one
-     * named by -Dproxy.launcher, such as the unpacked native distribution's bin/taskcluster-proxy, so that the same
-     * tests run against either build.
+     * The launcher every test starts: the JVM distribution's that Maven made under target/dist, or the one named by
+     * -Dproxy.launcher, such as the unpacked native distribution's bin/taskcluster-proxy, so that the same tests run
+     * against either build. (Not the source tree's bin/taskcluster-proxy, which prefers a native build if there is
+     * one.)
      */
-    public static final Path LAUNCHER = Path.of(System.getProperty("proxy.launcher",
-            Path.of(System.getProperty("user.dir"), "bin", "taskcluster-proxy").toString())).toAbsolutePath();
+    public static final Path LAUNCHER = Path.of(System.getProperty("proxy.launcher", Path.of(System.getProperty("user.dir"),
+            "target", "dist", "taskcluster-proxy", "bin", "taskcluster-proxy").toString())).toAbsolutePath();
     /** What the proxy reads for its egress proxies: a test gets them only when it sets them itself. */
     private static final java.util.Set<String> EGRESS = java.util.Set.of("HTTP_PROXY", "http_proxy", "HTTPS_PROXY",
             "https_proxy", "NO_PROXY", "no_proxy", "REQUEST_METHOD");
