@@ -6,6 +6,7 @@
 # Both builds are measured: the JVM distribution (target/dist) and, once scripts/native.sh has built it,
 # the native one (target/native/taskcluster-proxy); JVM_LAUNCHER and NATIVE_LAUNCHER name others.
 # `bash bench/run.sh h2` runs the https upstream scenario instead (bench/h2.py): h2 against HTTP/1.1.
+# `bash bench/run.sh tail` sets each build's GC pauses against its latency distribution at c=1 (bench/tail.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -23,5 +24,9 @@ fi
 if [ "${1:-}" = h2 ]; then
     shift
     exec python3 bench/h2.py "$@"
+fi
+if [ "${1:-}" = tail ]; then
+    shift
+    exec python3 bench/tail.py "$@"
 fi
 exec python3 bench/run.py "$@"
