@@ -5,10 +5,11 @@ import os
 import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import time
+
+from startup import kib, tree  # the same /proc readings as the start-up timer's
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = "/dev/shm/tcproxy-bench"
@@ -70,17 +71,6 @@ def wrk(url, connections, seconds):
     return {"rps": rps, "p50_ms": latency(50), "p99_ms": latency(99)}
 
 
-def tree(pid):
-    """The process and its children (nginx's workers)."""
-    pids = [pid]
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as children:
-            pids += [int(c) for c in children.read().split()]
-    except OSError:
-        pass
-    return pids
-
-
 def reset_peak_rss(pid):
     for p in tree(pid):
         with open("/proc/%d/clear_refs" % p, "w") as clear:
@@ -89,11 +79,7 @@ def reset_peak_rss(pid):
 
 def peak_rss_mib(pid):
     """VmHWM since the last reset, summed over the process tree."""
-    total = 0
-    for p in tree(pid):
-        with open("/proc/%d/status" % p) as lines:
-            total += next(int(l.split()[1]) for l in lines if l.startswith("VmHWM:"))
-    return total / 1024
+    return sum(kib("/proc/%d/status" % p, "VmHWM") for p in tree(pid)) / 1024
 
 
 def bulk(base, pid):
@@ -118,10 +104,12 @@ def startup(command):
     return json.loads(out)
 
 
-def proxy(launcher, port):
+def proxy(launcher, port, java_opts=None, stderr=subprocess.DEVNULL):
+    """A proxy of this build on 127.0.0.1:port in front of the upstream; java_opts: its TASKCLUSTER_PROXY_JAVA_OPTS."""
+    env = dict(os.environ, TASKCLUSTER_PROXY_JAVA_OPTS=java_opts) if java_opts else None
     return subprocess.Popen([launcher, "--port", str(port), "--ip-address", "127.0.0.1", "--root-url",
                              "http://127.0.0.1:%d" % UPSTREAM, *CREDENTIALS, "queue:get-artifact:*"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=env, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
 def main():

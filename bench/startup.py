@@ -40,6 +40,7 @@ def kib(path, field):
 
 
 def tree(pid):
+    """The process and its children (nginx's workers)."""
     try:
         with open("/proc/%d/task/%d/children" % (pid, pid)) as children:
             return [pid] + [int(c) for c in children.read().split()]

@@ -12,7 +12,6 @@ p99, only the rarer percentiles; nginx's own p99 on the same cores is the part t
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 
@@ -41,15 +40,9 @@ def wrk_c1(port, seconds):
     return {k: float(v) for k, v in values.items()}
 
 
-def proxy_with_gc_log(launcher, port, native, log):
-    env = dict(os.environ)
-    args = ["--port", str(port), "--ip-address", "127.0.0.1", "--root-url", "http://127.0.0.1:%d" % run.UPSTREAM,
-            *run.CREDENTIALS]
-    if native:
-        env["TASKCLUSTER_PROXY_JAVA_OPTS"] = "-XX:+PrintGC"
-    else:
-        env["TASKCLUSTER_PROXY_JAVA_OPTS"] = "-Xlog:gc:stderr:uptime"
-    return subprocess.Popen([launcher, *args], env=env, stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+def gc_logging(native):
+    """The build's option that logs every GC pause with its time since start."""
+    return "-XX:+PrintGC" if native else "-Xlog:gc:stderr:uptime"
 
 
 def pauses(log, start, end):
@@ -82,7 +75,8 @@ def main():
         for name, launcher, native, port in builds:
             log = os.path.join(run.WORK, "%s-gc.log" % name)
             started = time.monotonic()
-            proxy = proxy_with_gc_log(launcher, port, native, log)
+            with open(log, "w") as stderr:
+                proxy = run.proxy(launcher, port, gc_logging(native), stderr)
             processes.append(proxy)
             run.wait_for("http://127.0.0.1:%d/api/bench/v1/small" % port)
             run.wrk("http://127.0.0.1:%d/api/bench/v1/small" % port, 64, run.WARMUP)

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -50,13 +51,12 @@ public interface SocketOwners {
         } catch (Exception | Error e) {
             // Besides I/O errors and a missing native-access grant, a native executable built without the FFM
             // runtime throws an Error (UnsupportedFeatureError) at the first downcall: each means "use /proc".
-            // Only the first is news to an operator: the second is how the native build made here always is.
+            // The missing runtime is how the native build made here always is, so it is no warning.
+            Logger log = LoggerFactory.getLogger(SocketOwners.class);
             if (e.getClass().getSimpleName().equals("UnsupportedFeatureError")) {
-                LoggerFactory.getLogger(SocketOwners.class).info(
-                        "peer check: scanning /proc/net/tcp (this native build has no FFM runtime for the sock_diag lookup)");
+                log.info("peer check: scanning /proc/net/tcp (this native build has no FFM runtime for the sock_diag lookup)");
             } else {
-                LoggerFactory.getLogger(SocketOwners.class).warn(
-                        "peer check: the kernel's sock_diag lookup is unavailable ({}): scanning /proc/net/tcp instead",
+                log.warn("peer check: the kernel's sock_diag lookup is unavailable ({}): scanning /proc/net/tcp instead",
                         e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
             }
             return new ProcNetTcp();

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import net.taskcluster.proxy.peer.SystemUsers;
 
 /**
@@ -97,7 +98,7 @@ public final class NginxUpstream implements AutoCloseable {
      * The logged requests that {@code wanted} accepts, once there are {@code count} of them. nginx writes a line
      * after the answer's last byte has gone, so a caller that has its answer may look before the line is there.
      */
-    public List<Logged> awaitLogged(java.util.function.Predicate<Logged> wanted, int count) throws Exception {
+    public List<Logged> awaitLogged(Predicate<Logged> wanted, int count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
             List<Logged> found = accessLog().stream().filter(wanted).toList();
