@@ -164,8 +164,9 @@ def main():
         }
         if native:
             results["startup"]["native"] = startup([NATIVE_LAUNCHER, *common])
-            results["startup"]["native_executable"] = startup(
-                [os.path.join(os.path.dirname(os.path.dirname(NATIVE_LAUNCHER)), "lib/taskcluster-proxy"), *common])
+            executable = os.path.join(os.path.dirname(os.path.dirname(NATIVE_LAUNCHER)), "lib/taskcluster-proxy")
+            if os.access(executable, os.X_OK):  # NATIVE_LAUNCHER may name another JVM build, to compare two
+                results["startup"]["native_executable"] = startup([executable, *common])
     finally:
         stop(processes)
 

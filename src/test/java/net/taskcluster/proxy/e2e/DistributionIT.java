@@ -57,8 +57,7 @@ class DistributionIT extends WithFakeDeployment {
                 List.of("--port", "0", "--ip-address", "127.0.0.1", "--root-url", upstream.rootUrl()), serving)) {
             int port = proxy.port();
             RawResponse response = RawResponse.request(port, "GET", "/api/auth/v1/scopes/current");
-            assertEquals(200, response.status(), response.body());
-            assertTrue(response.body().contains("\"clientId\":\"project/issuer\""), response.body());
+            response.assertAnswers(200, "\"clientId\":\"project/issuer\"");
             assertEquals(Version.CURRENT.revision(), response.header("X-Taskcluster-Proxy-Revision"));
             assertEquals(Version.CURRENT.version(), response.header("X-Taskcluster-Proxy-Version"));
         }

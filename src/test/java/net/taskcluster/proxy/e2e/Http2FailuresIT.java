@@ -181,11 +181,9 @@ class Http2FailuresIT {
 
     @Test
     void theBadGatewaySaysWhichItWas() throws Exception {
-        RawResponse reset = RawResponse.request(noRetryPort, "GET", "/api/fail/v1/reset-always/x");
-        assertEquals(502, reset.status());
-        assertTrue(reset.body().contains("the upstream reset the HTTP/2 stream (refused_stream_error)"), reset.body());
-        RawResponse goaway = RawResponse.request(noRetryPort, "GET", "/api/fail/v1/goaway-always/x");
-        assertEquals(502, goaway.status());
-        assertTrue(goaway.body().contains("the HTTP/2 connection was closed (GOAWAY) before the upstream took the request"), goaway.body());
+        RawResponse.request(noRetryPort, "GET", "/api/fail/v1/reset-always/x")
+                .assertAnswers(502, "the upstream reset the HTTP/2 stream (refused_stream_error)");
+        RawResponse.request(noRetryPort, "GET", "/api/fail/v1/goaway-always/x")
+                .assertAnswers(502, "the HTTP/2 connection was closed (GOAWAY) before the upstream took the request");
     }
 }

@@ -120,12 +120,8 @@ class UpstreamFailuresIT {
         try (ProxyProcess nowhere = new ProxyProcess.Options().rootUrl("http://127.0.0.1:" + Http.freePort())
                 .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null).args("--retry-budget", "1s").start()) {
             int nowherePort = nowhere.port();
-            RawResponse refused = RawResponse.request(nowherePort, "GET", "/api/queue/v1/task/x");
-            assertEquals(502, refused.status());
-            assertTrue(refused.body().contains("cannot connect"), refused.body());
-            RawResponse unresolved = RawResponse.request(nowherePort, "GET", "/no-such-host.invalid/x");
-            assertEquals(502, unresolved.status());
-            assertTrue(unresolved.body().contains("does not resolve"), unresolved.body());
+            RawResponse.request(nowherePort, "GET", "/api/queue/v1/task/x").assertAnswers(502, "cannot connect");
+            RawResponse.request(nowherePort, "GET", "/no-such-host.invalid/x").assertAnswers(502, "does not resolve");
         }
         assertServedNormallyAfterwards();
     }

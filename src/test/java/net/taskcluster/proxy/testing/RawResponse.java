@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.junit.jupiter.api.Assertions;
 
 /**
  * An HTTP/1.1 response read off a raw socket: the one answer of a connection the request closed ({@link #parse}),
@@ -149,5 +150,12 @@ public record RawResponse(int status, List<String[]> headers, String body) {
     public String header(String name) {
         List<String> values = values(name);
         return values.isEmpty() ? null : values.get(0);
+    }
+
+    /** Asserts that this is a {@code status} answer whose body says {@code phrase}; returns it for further checks. */
+    public RawResponse assertAnswers(int status, String phrase) {
+        Assertions.assertEquals(status, this.status, body);
+        Assertions.assertTrue(body.contains(phrase), body);
+        return this;
     }
 }
