@@ -308,9 +308,8 @@ class EgressProxyIT extends WithFakeDeployment {
         // HTTP_PROXY names a port where nothing listens: it wins over http_proxy, which names tinyproxy.
         ProxyProcess upper = proxy(httpRoot(), "HTTP_PROXY", "127.0.0.1:1", "http_proxy", open.url());
         RawResponse refused = RawResponse.request(upper.port(), "GET", "/api/queue/v1/echo/upper-case-wins");
-        assertEquals(502, refused.status());
-        assertTrue(refused.body().contains("cannot connect to the egress proxy http://127.0.0.1:1 (from HTTP_PROXY): connection refused"),
-                refused.body());
+        refused.assertAnswers(502,
+                "cannot connect to the egress proxy http://127.0.0.1:1 (from HTTP_PROXY): connection refused");
     }
 
     @Test

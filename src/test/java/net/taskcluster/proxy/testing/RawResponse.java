@@ -152,10 +152,12 @@ public record RawResponse(int status, List<String[]> headers, String body) {
         return values.isEmpty() ? null : values.get(0);
     }
 
-    /** Asserts that this is a {@code status} answer whose body says {@code phrase}; returns it for further checks. */
-    public RawResponse assertAnswers(int status, String phrase) {
+    /** Asserts a {@code status} answer whose body says each of {@code phrases}; returns it, for more checks. */
+    public RawResponse assertAnswers(int status, String... phrases) {
         Assertions.assertEquals(status, this.status, body);
-        Assertions.assertTrue(body.contains(phrase), body);
+        for (String phrase : phrases) {
+            Assertions.assertTrue(body.contains(phrase), body);
+        }
         return this;
     }
 }
