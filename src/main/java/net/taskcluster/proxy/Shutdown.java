@@ -1,6 +1,5 @@
 package net.taskcluster.proxy;
 
-import java.util.List;
 import net.taskcluster.proxy.server.ProxyServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,15 +20,12 @@ final class Shutdown {
         Runnable stop = () -> {
             int status = 0;
             try {
-                List<String> cut = server.stop();
+                int cut = server.stop();
                 if (portFile != null) {
                     portFile.remove();
                 }
-                for (String request : cut) {
-                    LOG.info("cut at the shutdown timeout: {}", request);
-                }
-                LOG.info(cut.isEmpty() ? "stopped: every request in flight finished"
-                        : "stopped: " + cut.size() + " request(s) still in flight at the shutdown timeout were cut");
+                LOG.info(cut == 0 ? "stopped: every request in flight finished"
+                        : "stopped: " + cut + " request(s) still in flight at the shutdown timeout were cut");
             } catch (Exception e) {
                 LOG.warn("stopping failed: {}", e.toString());
                 status = 1;

@@ -14,6 +14,9 @@ import org.eclipse.jetty.util.Callback;
  * completes the caller's callback; any later one does nothing.
  */
 final class ExchangeEnd {
+    private static final String CALLER_GONE = "caller gone";
+    private static final String CUT_AT_SHUTDOWN = "cut at the shutdown timeout";
+
     private final ExchangeProgress progress;
     private final ExchangeLog log;
     private final Response response;
@@ -68,20 +71,33 @@ final class ExchangeEnd {
         }
         // A caller that only half-closed still reads: it is told why, in one line. Otherwise the write just fails.
         answerItself(HttpStatus.BAD_REQUEST_400, "taskcluster-proxy: the request body ended after " + bytes + " bytes",
-                "caller gone after " + bytes + " bytes of the body");
+                whoEnded() + " after " + bytes + " bytes of the body");
     }
 
-    /** The caller went away (its connection failed or closed): stop the upstream request and any retry. */
-    void callerGone(String outcome, Throwable cause) {
+    /**
+     * The caller's connection failed or closed: stop the upstream request and any retry. {@code where} says how far
+     * the exchange had got (" after 10 bytes of the answer").
+     */
+    void callerGone(String where, Throwable cause) {
         if (progress.markDone()) {
             progress.abortAttempt(cause);
-            complete(outcome, cause);
+            complete(whoEnded() + where, cause);
         }
+    }
+
+    /**
+     * Who closed the caller's connection. Once the server stops (after the drain, at the shutdown timeout) the
+     * connections still open are its doing, not the caller's; this line is then the one that names the request.
+     */
+    private String whoEnded() {
+        return response.getRequest().getConnectionMetaData().getConnector().getServer().isRunning()
+                ? CALLER_GONE : CUT_AT_SHUTDOWN;
     }
 
     /** Writes the proxy's own plain-text answer; the exchange's line then gives {@code outcome}. */
     private void answerItself(int status, String message, String outcome) {
-        String ifUnread = outcome.startsWith("caller gone") ? outcome : outcome + ", then caller gone";
+        boolean connectionGone = outcome.startsWith(CALLER_GONE) || outcome.startsWith(CUT_AT_SHUTDOWN);
+        String ifUnread = connectionGone ? outcome : outcome + ", then " + CALLER_GONE;
         PlainText.write(response, Callback.from(() -> complete(outcome, null), x -> complete(ifUnread, x)), status, message);
     }
 

@@ -61,7 +61,7 @@ final class ForwardedExchange {
                 end.bodyCutShort(gone.bytes, gone.getCause());
                 return;
             }
-            caller.addFailureListener(x -> end.callerGone("caller gone" + whereTheCallerLeft(), x));
+            caller.addFailureListener(x -> end.callerGone(whereTheCallerLeft(), x));
             // Waiting on the upstream is not the caller being idle: upstream silence is bounded by the idle
             // timeout of each attempt and the retry budget.
             caller.addIdleTimeoutListener(timeout -> false);
@@ -172,7 +172,7 @@ final class ForwardedExchange {
     private void watchCaller() {
         if (progress.isWaitingForUpstream() && !progress.isWatched()) {
             progress.watched(forwarding.callerWatch().watch(caller,
-                    gone -> end.callerGone("caller gone while waiting for the upstream", gone)));
+                    gone -> end.callerGone(" while waiting for the upstream", gone)));
         }
     }
 

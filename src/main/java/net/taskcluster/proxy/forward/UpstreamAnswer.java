@@ -103,6 +103,6 @@ final class UpstreamAnswer implements org.eclipse.jetty.client.Response.Listener
 
     /** A write of the answer to the caller failed: it went away. */
     private void callerGone(Throwable cause) {
-        exchange.end().callerGone("caller gone after " + exchange.log().answerBytes() + " bytes of the answer", cause);
+        exchange.end().callerGone(" after " + exchange.log().answerBytes() + " bytes of the answer", cause);
     }
 }

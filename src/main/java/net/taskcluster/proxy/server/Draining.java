@@ -1,15 +1,12 @@
 package net.taskcluster.proxy.server;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import net.taskcluster.proxy.plaintext.Redact;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -18,7 +15,8 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * Knows the requests in flight, so that a shutdown can let them finish and name those it had to cut.
+ * Knows the requests in flight, so that a shutdown can let them finish and count those it had to cut (each cut
+ * exchange's own line says so, with its request number).
  *
  * <p>As a connector shuts down, Jetty sets the idle timeout of every connection it holds to the connector's
  * shutdown idle timeout (1 s): right for idle keep-alive connections, which must close for the stop to complete,
@@ -26,26 +24,16 @@ import org.eclipse.jetty.util.Callback;
  * timeout. {@link #keepTransfersGoing} gives the connections of requests in flight back their usual idle timeout.
  */
 final class Draining extends GracefulHandler {
-    /** A request in flight, as a log line names it. */
-    record InFlight(String method, String target, long startMillis, EndPoint endPoint) {
-        String describe(Clock clock) {
-            return method + " " + target + " (in flight for " + (clock.millis() - startMillis) + " ms)";
-        }
-    }
+    /** Each request in flight, and the connection it came on. */
+    private final Map<Request, EndPoint> inFlight = new ConcurrentHashMap<>();
 
-    private final Map<Request, InFlight> inFlight = new ConcurrentHashMap<>();
-    private final Clock clock;
-
-    Draining(Handler handler, Clock clock) {
+    Draining(Handler handler) {
         super(handler);
-        this.clock = clock;
     }
 
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
-        InFlight entry = new InFlight(request.getMethod(), Redact.forLog(request.getHttpURI().getPathQuery()),
-                clock.millis(), request.getConnectionMetaData().getConnection().getEndPoint());
-        inFlight.put(request, entry);
+        inFlight.put(request, request.getConnectionMetaData().getConnection().getEndPoint());
         Callback tracked = new Callback.Nested(callback) {
             @Override
             public void succeeded() {
@@ -73,21 +61,21 @@ final class Draining extends GracefulHandler {
 
     /** The connections of requests in flight go back to this idle timeout (the connector's usual one). */
     void keepTransfersGoing(long idleTimeoutMillis) {
-        for (InFlight entry : inFlight.values()) {
-            entry.endPoint().setIdleTimeout(idleTimeoutMillis);
+        for (EndPoint endPoint : inFlight.values()) {
+            endPoint.setIdleTimeout(idleTimeoutMillis);
         }
     }
 
     /**
      * Waits until the requests in flight are done ({@code drained}, the future of {@link #shutdown}), at most
-     * {@code timeout}; returns the ones still in flight then (none when all finished).
+     * {@code timeout}; returns how many are still in flight then (0 when all finished).
      */
-    List<String> await(CompletableFuture<Void> drained, Duration timeout) throws InterruptedException {
+    int await(CompletableFuture<Void> drained, Duration timeout) throws InterruptedException {
         try {
             drained.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return List.of();
+            return 0;
         } catch (TimeoutException | ExecutionException e) {
-            return inFlight.values().stream().map(entry -> entry.describe(clock)).sorted().toList();
+            return inFlight.size();
         }
     }
 }
