@@ -52,11 +52,12 @@ public final class Forwarder implements AutoCloseable {
      * <p>It reads and writes direct buffers from {@code pool} (the one the server shares), each handed out as a
      * {@link ClientBuffers} lease: Jetty 12.1's HTTP/1.1 receiver can go on touching its network buffer after
      * releasing it when an upstream resets a connection in the middle of an answer, and a plain pooled buffer is by
-     * then another connection's, whose answers it corrupts (ClientBufferStormTest shows it).
+     * then another connection's, whose answers it corrupts (ClientBufferStormTest shows it). Answers are read in
+     * large buffers within a budget ({@link ClientBuffers}).
      */
     public static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler,
             UpstreamHttp http, ByteBufferPool pool) {
-        return newHttpClient(connectTimeout, executor, scheduler, http, new ClientBuffers(pool), true);
+        return newHttpClient(connectTimeout, executor, scheduler, http, new ClientBuffers(pool, ClientBuffers.LARGE_READ_BUDGET), true);
     }
 
     /** The same client with exactly these buffers (ClientBufferStormTest tries a plain pool). */
@@ -83,6 +84,7 @@ public final class Forwarder implements AutoCloseable {
         client.setDefaultRequestContentType(null);
         client.setMaxConnectionsPerDestination(256);
         client.setMaxRequestsQueuedPerDestination(4096);
+        client.setResponseBufferSize(ClientBuffers.READ_SIZE);
         // The caller's head (up to 16 KiB) plus the Authorization header, whose ext carries the certificate and every
         // authorized scope: the client's default of 8 KiB refused ordinary requests with a large header.
         client.setMaxRequestHeadersSize(MAX_UPSTREAM_REQUEST_HEAD);
