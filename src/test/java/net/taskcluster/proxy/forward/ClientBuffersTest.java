@@ -40,6 +40,16 @@ class ClientBuffersTest {
     }
 
     @Test
+    void theProxysPoolKeepsAReleasedReadForTheNext() {
+        ArrayByteBufferPool pool = UpstreamClient.newBufferPool();
+        ClientBuffers reads = new ClientBuffers(pool, ClientBuffers.LARGE_READ_BUDGET);
+        reads.acquire(ClientBuffers.READ_SIZE, true).release();
+        assertEquals(1, pool.getAvailableDirectByteBufferCount(), "kept, not left to the garbage collector");
+        reads.acquire(ClientBuffers.READ_SIZE, true);
+        assertEquals(0, pool.getAvailableDirectByteBufferCount(), "and handed out again");
+    }
+
+    @Test
     void otherSizesAreNotReadsAndSpendNothing() {
         RetainableByteBuffer head = buffers.acquire(4096, true);
         assertEquals(4096, head.capacity());
