@@ -29,12 +29,6 @@ import org.eclipse.jetty.io.RetainableByteBuffer;
  * plus the budget, and never the direct memory limit's worth of large buffers (StalledDownloadsIT).
  */
 final class ClientBuffers extends ByteBufferPool.Wrapper {
-    /**
-     * The bytes of large reads the client may hold at once: a quarter of the direct memory limit, which is the
-     * heap's maximum unless -XX:MaxDirectMemorySize says otherwise (on the JVM and in the native executable alike):
-     * 8 MiB, 64 reads, with the distribution's 32 MiB.
-     */
-    static final long LARGE_READ_BUDGET = Runtime.getRuntime().maxMemory() / 4;
     /** The client's response buffer size. */
     static final int READ_SIZE = 128 * 1024;
     /** A read once the budget is spent: the client's default size. */
@@ -46,6 +40,16 @@ final class ClientBuffers extends ByteBufferPool.Wrapper {
     ClientBuffers(ByteBufferPool pooled, long largeReadBudget) {
         super(pooled);
         this.largeReadBudget = largeReadBudget;
+    }
+
+    /**
+     * The bytes of large reads the client may hold at once: a quarter of the direct memory limit, which is the
+     * heap's maximum unless -XX:MaxDirectMemorySize says otherwise (on the JVM and in the native executable alike):
+     * 8 MiB, 64 reads, with the distribution's 32 MiB. Read when the client is made, never at class initialization,
+     * which an image builder may run with its own heap.
+     */
+    static long largeReadBudget() {
+        return Runtime.getRuntime().maxMemory() / 4;
     }
 
     @Override

@@ -57,7 +57,7 @@ public final class Forwarder implements AutoCloseable {
      */
     public static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler,
             UpstreamHttp http, ByteBufferPool pool) {
-        return newHttpClient(connectTimeout, executor, scheduler, http, new ClientBuffers(pool, ClientBuffers.LARGE_READ_BUDGET), true);
+        return newHttpClient(connectTimeout, executor, scheduler, http, new ClientBuffers(pool, ClientBuffers.largeReadBudget()), true);
     }
 
     /** The same client with exactly these buffers (ClientBufferStormTest tries a plain pool). */

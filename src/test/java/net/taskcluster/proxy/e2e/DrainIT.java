@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import net.taskcluster.proxy.testing.ProxyProcess;
+import net.taskcluster.proxy.testing.RawResponse;
 import net.taskcluster.proxy.testing.ScriptedUpstream;
 import net.taskcluster.proxy.testing.TestClients;
 import org.junit.jupiter.api.AfterAll;
@@ -132,15 +133,12 @@ class DrainIT {
         return socket;
     }
 
+    /** The answer's head; the connection must not close before it (mid-head: RawResponse's EOFException). */
     private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int c = in.read();
-            if (c < 0) {
-                throw new AssertionError("the connection closed in the head: " + head);
-            }
-            head.append((char) c);
+        String head = RawResponse.readHead(in);
+        if (head == null) {
+            throw new AssertionError("the connection closed before the head");
         }
-        return head.toString();
+        return head;
     }
 }

@@ -70,12 +70,11 @@ class StalledDownloadsIT {
                 List<String> wrong = new ArrayList<>();
                 for (Socket caller : callers) {
                     caller.setSoTimeout(60_000);
-                    InputStream in = caller.getInputStream();
-                    String head = readHead(in);
-                    if (head.startsWith("HTTP/1.1 200 ") && Pattern.isPattern(in, SIZE)) {
+                    String outcome = download(caller.getInputStream());
+                    if (outcome == null) {
                         whole++;
                     } else if (wrong.size() < 3) {
-                        wrong.add(head.lines().findFirst().orElse(head));
+                        wrong.add(outcome);
                     }
                 }
                 assertEquals(CALLERS, whole, "downloads that arrived whole; the others began " + wrong);
@@ -91,15 +90,19 @@ class StalledDownloadsIT {
         }
     }
 
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int c = in.read();
-            if (c < 0) {
-                return head.isEmpty() ? "(no answer)" : head.toString();
+    /** Null when the answer is a 200 with the whole body; else what went wrong. */
+    private static String download(InputStream in) {
+        try {
+            String head = RawResponse.readHead(in);
+            if (head == null) {
+                return "(no answer)";
             }
-            head.append((char) c);
+            if (!head.startsWith("HTTP/1.1 200 ")) {
+                return head.lines().findFirst().orElse(head);
+            }
+            return Pattern.isPattern(in, SIZE) ? null : "200, but not the whole body";
+        } catch (IOException e) {
+            return e.toString();
         }
-        return head.toString();
     }
 }

@@ -42,7 +42,7 @@ class ClientBuffersTest {
     @Test
     void theProxysPoolKeepsAReleasedReadForTheNext() {
         ArrayByteBufferPool pool = UpstreamClient.newBufferPool();
-        ClientBuffers reads = new ClientBuffers(pool, ClientBuffers.LARGE_READ_BUDGET);
+        ClientBuffers reads = new ClientBuffers(pool, ClientBuffers.largeReadBudget());
         reads.acquire(ClientBuffers.READ_SIZE, true).release();
         assertEquals(1, pool.getAvailableDirectByteBufferCount(), "kept, not left to the garbage collector");
         reads.acquire(ClientBuffers.READ_SIZE, true);
