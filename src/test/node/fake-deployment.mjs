@@ -296,7 +296,8 @@ if (!tls) {
 }
 // Over TLS the test reads the control routes from a plain HTTP listener of their own ("controlPort").
 const control = tls ? http.createServer(onRequest) : null;
-server.listen(0, '127.0.0.1', () => {
+// config.port: a port an earlier server of the tests had (ScopeAuditIT); 0 picks a free one.
+server.listen(config.port || 0, '127.0.0.1', () => {
   const port = server.address().port;
   if (!control) return process.stdout.write(JSON.stringify({ port }) + '\n');
   return control.listen(0, '127.0.0.1', () => {

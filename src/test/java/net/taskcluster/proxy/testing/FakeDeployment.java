@@ -23,9 +23,12 @@ public final class FakeDeployment implements AutoCloseable {
     private final int port;
     private final String rootUrl;
     private final int controlPort;
+    /** The proxies started before this deployment: they cannot have been given its root URL. */
+    private final int proxiesBefore;
 
-    private FakeDeployment(Process process, int port, String rootUrl, int controlPort) {
+    private FakeDeployment(Process process, int port, String rootUrl, int controlPort, int proxiesBefore) {
         this.process = process;
+        this.proxiesBefore = proxiesBefore;
         this.port = port;
         this.rootUrl = rootUrl;
         this.controlPort = controlPort;
@@ -44,6 +47,11 @@ public final class FakeDeployment implements AutoCloseable {
         return launch(Map.of("clients", clients, "tasks", tasks, "record", record), null);
     }
 
+    /** On this port of 127.0.0.1 (one an earlier server had), instead of a free one. */
+    public static FakeDeployment startOnPort(Map<String, Object> clients, Map<String, Object> tasks, int port) {
+        return launch(Map.of("clients", clients, "tasks", tasks, "record", true, "port", port), null);
+    }
+
     /**
      * Over https, with the key and certificate of this PKCS12 keystore (such as {@link TestCa#serverKeystore}'s),
      * HTTP/2 for clients whose ALPN offers it and HTTP/1.1 for the others; its root URL is
@@ -56,6 +64,7 @@ public final class FakeDeployment implements AutoCloseable {
     }
 
     private static FakeDeployment launch(Map<String, Object> configuration, String httpsHost) {
+        int proxiesBefore = ProxyProcess.startedSoFar();
         try {
             String config = JSON.std.asString(configuration);
             Process process = new ProcessBuilder("node", "fake-deployment.mjs", config)
@@ -69,9 +78,10 @@ public final class FakeDeployment implements AutoCloseable {
             Map<String, Object> ports = JSON.std.mapFrom(first);
             int port = ((Number) ports.get("port")).intValue();
             if (httpsHost == null) {
-                return new FakeDeployment(process, port, "http://127.0.0.1:" + port, port);
+                return new FakeDeployment(process, port, "http://127.0.0.1:" + port, port, proxiesBefore);
             }
-            return new FakeDeployment(process, port, "https://" + httpsHost + ":" + port, ((Number) ports.get("controlPort")).intValue());
+            return new FakeDeployment(process, port, "https://" + httpsHost + ":" + port, ((Number) ports.get("controlPort")).intValue(),
+                    proxiesBefore);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -83,6 +93,11 @@ public final class FakeDeployment implements AutoCloseable {
 
     public String rootUrl() {
         return rootUrl;
+    }
+
+    /** The proxies started while this deployment runs (after it began): the only ones that can forward to it. */
+    public List<ProxyProcess> proxiesSinceStart() {
+        return ProxyProcess.startedSince(proxiesBefore);
     }
 
     /** Every authentication the deployment made, in order: {method, target, ok, message, clientId, scopes, ...}. */

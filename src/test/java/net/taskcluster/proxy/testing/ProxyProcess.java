@@ -43,14 +43,16 @@ public final class ProxyProcess implements AutoCloseable {
     private static final Map<Long, ProxyProcess> STARTED = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Process process;
+    private final int serial;
     private final List<String> args;
     private final List<String> stderr = new ArrayList<>();
     private final StringBuilder stdout = new StringBuilder();
     private final Thread stderrReader;
     private final Thread stdoutReader;
 
-    private ProxyProcess(Process process, List<String> args, Path logFile) {
+    private ProxyProcess(Process process, int serial, List<String> args, Path logFile) {
         this.process = process;
+        this.serial = serial;
         this.args = List.copyOf(args);
         this.stderrReader = Thread.ofPlatform().daemon().start(() -> readStderr(logFile));
         this.stdoutReader = Thread.ofPlatform().daemon().start(this::readStdout);
@@ -88,9 +90,10 @@ public final class ProxyProcess implements AutoCloseable {
         environment.accept(builder.environment());
         try {
             Files.createDirectories(Secrets.LOG_DIRECTORY);
-            Path log = Secrets.LOG_DIRECTORY.resolve("proxy-" + ProcessHandle.current().pid() + "-" + COUNT.incrementAndGet() + ".log");
+            int serial = COUNT.incrementAndGet();
+            Path log = Secrets.LOG_DIRECTORY.resolve("proxy-" + ProcessHandle.current().pid() + "-" + serial + ".log");
             Files.writeString(log, "");
-            ProxyProcess proxy = new ProxyProcess(builder.start(), args, log);
+            ProxyProcess proxy = new ProxyProcess(builder.start(), serial, args, log);
             STARTED.put(proxy.pid(), proxy);
             return proxy;
         } catch (IOException e) {
@@ -217,9 +220,14 @@ public final class ProxyProcess implements AutoCloseable {
         return args;
     }
 
-    /** Every proxy started by these tests so far. */
-    public static List<ProxyProcess> allStarted() {
-        return List.copyOf(STARTED.values());
+    /** How many proxies these tests have started so far: a mark for {@link #startedSince}. */
+    public static int startedSoFar() {
+        return COUNT.get();
+    }
+
+    /** The proxies these tests started after {@link #startedSoFar} was this mark. */
+    public static List<ProxyProcess> startedSince(int mark) {
+        return STARTED.values().stream().filter(proxy -> proxy.serial > mark).toList();
     }
 
     public List<String> stderr() {

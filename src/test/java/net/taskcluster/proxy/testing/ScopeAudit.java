@@ -79,7 +79,8 @@ public final class ScopeAudit {
                         + entry.get("method") + " " + entry.get("target"));
             }
         }
-        for (ProxyProcess proxy : ProxyProcess.allStarted()) {
+        // Only the proxies started since the deployment: an earlier server of the tests may have had its port.
+        for (ProxyProcess proxy : upstream.proxiesSinceStart()) {
             if (forwardedTo(proxy, upstream.rootUrl()) && !seen.contains(proxy.pid())) {
                 problems.add("proxy " + proxy.pid() + " forwarded to " + upstream.rootUrl()
                         + " but none of its requests was attributed to it: the audit cannot see it");
