@@ -18,22 +18,24 @@ import org.eclipse.jetty.io.ClientConnector;
  * first https request.
  *
  * <p>The h2 flow-control windows bound what the proxy holds of answers whose callers read slower than the upstream
- * sends: Jetty gives window back only as the answer is passed on, so at most {@link #STREAM_WINDOW} of one answer
- * and {@link #SESSION_WINDOW} of all answers on one connection wait in the heap (Jetty's defaults, 8 and 16 MiB,
- * would be half of the distribution's 32 MiB heap for one connection). The price: one answer moves at most
- * 1 MiB per round trip (50 MiB/s at 20 ms), and in principle 8 callers on one connection that have all stopped
- * reading fill its window, and its other answers wait for them too.
+ * sends: Jetty gives window back only as the answer is passed on. Each answer's window is
+ * {@link UpstreamFlowControl}'s, 16 KiB until its caller reads and 1 MiB within a budget shared by all connections;
+ * and at most {@link #SESSION_WINDOW} of all answers on one connection wait in the heap (Jetty's default, 16 MiB,
+ * would be half of the distribution's 32 MiB heap for one connection). The price: one answer moves at most 1 MiB per
+ * round trip (50 MiB/s at 20 ms), 16 KiB once the budget is spent; and in principle 8 callers on one connection
+ * that have all stopped reading fill its window, and its other answers wait for them too.
  */
 final class UpstreamHttp2 {
-    static final int STREAM_WINDOW = 1024 * 1024;
-    static final int SESSION_WINDOW = 8 * STREAM_WINDOW;
+    static final int SESSION_WINDOW = 8 * UpstreamFlowControl.LARGE_WINDOW;
     private static final List<String> GO_ALPN = List.of("h2", "http/1.1");
 
     private UpstreamHttp2() {}
 
     static HttpClientTransport transport(ClientConnector connector, int maxRequestHead, int maxAnswerHead) {
         HTTP2Client http2 = new HTTP2Client(connector);
-        http2.setInitialStreamRecvWindow(STREAM_WINDOW);
+        UpstreamFlowControl.Budget windows = UpstreamFlowControl.Budget.ofThisHeap();
+        http2.setFlowControlStrategyFactory(() -> new UpstreamFlowControl(windows, SESSION_WINDOW));
+        http2.setInitialStreamRecvWindow(UpstreamFlowControl.SMALL_WINDOW);
         http2.setInitialSessionRecvWindow(SESSION_WINDOW);
         // The same limits as the HTTP/1.1 client's (Forwarder.newHttpClient), for HPACK's encoder and decoder.
         http2.setMaxRequestHeadersSize(maxRequestHead);

@@ -1,0 +1,151 @@
+package net.taskcluster.proxy.forward;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.http2.AbstractFlowControlStrategy;
+import org.eclipse.jetty.http2.api.Session;
+import org.eclipse.jetty.http2.api.Stream;
+import org.eclipse.jetty.http2.frames.WindowUpdateFrame;
+
+/**
+ * The receive windows of one h2 upstream connection: small for every answer at first, large for answers whose
+ * callers read, within a budget that all connections of the client share.
+ *
+ * <p>An answer's bytes wait in the proxy up to its window while its caller does not read, and the windows add up
+ * over all answers and connections: Jetty opens a connection per request when many arrive at once, so 160 callers
+ * that stopped reading, with 1 MiB windows, ran a 16 MiB proxy out of memory and cut every download
+ * (StalledDownloadsIT). Here an answer starts with {@link #SMALL_WINDOW}, as an HTTP/1.1 answer starts with a small
+ * read, and is given {@link #LARGE_WINDOW} once its caller has taken bytes, while the large windows granted stay
+ * within the {@link Budget}. Past it, answers keep the small window: slower (one frame per round trip), never more
+ * memory. A grant goes back when its stream ends.
+ *
+ * <p>Window is given back as the answer is passed on, once half of the stream's window (or half of the
+ * connection's) has been passed on, and never as an update of zero, which Jetty's server rate-limits as abuse.
+ */
+final class UpstreamFlowControl extends AbstractFlowControlStrategy {
+    /** Every answer's window at first (the SETTINGS_INITIAL_WINDOW_SIZE the client sends): one full frame. */
+    static final int SMALL_WINDOW = 16 * 1024;
+    /** An answer's window once its caller reads, within the budget. */
+    static final int LARGE_WINDOW = 1024 * 1024;
+    static final int GRANT = LARGE_WINDOW - SMALL_WINDOW;
+
+    private final Budget budget;
+    private final int sessionThreshold;
+    private final AtomicInteger sessionConsumed = new AtomicInteger();
+    private final Map<Stream, StreamWindow> streams = new ConcurrentHashMap<>();
+
+    /** @param sessionWindow the connection's receive window, which the client sets when it connects */
+    UpstreamFlowControl(Budget budget, int sessionWindow) {
+        super(DEFAULT_WINDOW_SIZE); // what the upstream may receive: its SETTINGS change it
+        this.budget = budget;
+        this.sessionThreshold = sessionWindow / 2;
+    }
+
+    /** The bytes of large windows that all h2 connections of one client may have granted at once. */
+    static final class Budget {
+        private final long capacity;
+        private final AtomicLong granted = new AtomicLong();
+
+        Budget(long capacity) {
+            this.capacity = capacity;
+        }
+
+        /**
+         * A quarter of the heap, like the budget of large HTTP/1.1 reads ({@link ClientBuffers#largeReadBudget}):
+         * 8 MiB, eight large windows, with the distribution's 32 MiB. Read when the client is made.
+         */
+        static Budget ofThisHeap() {
+            return new Budget(Runtime.getRuntime().maxMemory() / 4);
+        }
+
+        boolean take(long bytes) {
+            if (granted.addAndGet(bytes) <= capacity) {
+                return true;
+            }
+            granted.addAndGet(-bytes);
+            return false;
+        }
+
+        void giveBack(long bytes) {
+            granted.addAndGet(-bytes);
+        }
+
+        /** The bytes granted now (for tests). */
+        long granted() {
+            return granted.get();
+        }
+    }
+
+    @Override
+    public void onStreamCreated(Stream stream) {
+        super.onStreamCreated(stream);
+        streams.put(stream, new StreamWindow());
+    }
+
+    @Override
+    public void onStreamDestroyed(Stream stream) {
+        StreamWindow window = streams.remove(stream);
+        if (window != null) {
+            window.end(budget);
+        }
+        super.onStreamDestroyed(stream);
+    }
+
+    @Override
+    public void onDataConsumed(Session session, Stream stream, int length) {
+        if (length <= 0) {
+            return;
+        }
+        int level = sessionConsumed.addAndGet(length);
+        if (level >= sessionThreshold && sessionConsumed.compareAndSet(level, 0)) {
+            updateRecvWindow(session, level);
+            sendWindowUpdate(session, null, List.of(new WindowUpdateFrame(0, level)));
+        }
+        if (stream == null || stream.isRemotelyClosed()) {
+            return; // the upstream sends nothing more on it
+        }
+        StreamWindow window = streams.get(stream);
+        int delta = window == null ? 0 : window.consumed(length, budget);
+        if (delta > 0) {
+            updateRecvWindow(stream, delta);
+            sendWindowUpdate(session, stream, List.of(new WindowUpdateFrame(stream.getId(), delta)));
+        }
+    }
+
+    /** One answer's window: its size, and what has been passed on since the last update. */
+    static final class StreamWindow {
+        private boolean large;
+        private boolean ended;
+        private int consumed;
+
+        /** The window to give back now for {@code length} more bytes passed on: 0 for none yet. */
+        synchronized int consumed(int length, Budget budget) {
+            if (ended) {
+                return 0;
+            }
+            consumed += length;
+            int grant = 0;
+            if (!large && budget.take(GRANT)) {
+                large = true;
+                grant = GRANT;
+            }
+            if (consumed < (large ? LARGE_WINDOW : SMALL_WINDOW) / 2) {
+                return grant;
+            }
+            int delta = grant + consumed;
+            consumed = 0;
+            return delta;
+        }
+
+        synchronized void end(Budget budget) {
+            ended = true;
+            if (large) {
+                large = false;
+                budget.giveBack(GRANT);
+            }
+        }
+    }
+}
