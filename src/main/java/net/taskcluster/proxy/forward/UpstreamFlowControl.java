@@ -15,12 +15,12 @@ import org.eclipse.jetty.http2.frames.WindowUpdateFrame;
  * callers read, within a budget that all connections of the client share.
  *
  * <p>An answer's bytes wait in the proxy up to its window while its caller does not read, and the windows add up
- * over all answers and connections: Jetty opens a connection per request when many arrive at once, so 160 callers
- * that stopped reading, with 1 MiB windows, ran a 16 MiB proxy out of memory and cut every download
- * (StalledDownloadsIT). Here an answer starts with {@link #SMALL_WINDOW}, as an HTTP/1.1 answer starts with a small
- * read, and is given {@link #LARGE_WINDOW} once its caller has taken bytes, while the large windows granted stay
- * within the {@link Budget}. Past it, answers keep the small window: slower (one frame per round trip), never more
- * memory. A grant goes back when its stream ends.
+ * over all answers and connections: Jetty may open a connection per request when many arrive at once; 160 callers
+ * that stopped reading, with 1 MiB windows, ran a 16 MiB proxy out of direct memory and cut 128 of their 160
+ * downloads (StalledDownloadsIT). Here an answer starts with {@link #SMALL_WINDOW}, as an HTTP/1.1 answer starts
+ * with a small read, and is given {@link #LARGE_WINDOW} once its caller has taken bytes, while the large windows
+ * granted stay within the {@link Budget}. Past it, answers keep the small window: slower (one frame per round
+ * trip), never more memory. A grant goes back when its stream ends.
  *
  * <p>Window is given back as the answer is passed on, once half of the stream's window (or half of the
  * connection's) has been passed on, and never as an update of zero, which Jetty's server rate-limits as abuse.
