@@ -16,7 +16,7 @@ import net.taskcluster.proxy.config.EgressProxies;
 import net.taskcluster.proxy.config.Listen;
 import net.taskcluster.proxy.config.Timeouts;
 import net.taskcluster.proxy.config.UpstreamHttp;
-import net.taskcluster.proxy.forward.BodyBudget;
+import net.taskcluster.proxy.forward.MemoryBudget;
 import net.taskcluster.proxy.peer.AllowedPeers;
 import net.taskcluster.proxy.peer.Cidr;
 import net.taskcluster.proxy.peer.IpLiteral;
@@ -76,7 +76,7 @@ public final class Cli {
         Duration retryBudget = duration(o, Options.RETRY_BUDGET, Defaults.RETRY_BUDGET);
         Duration shutdownTimeout = duration(o, Options.SHUTDOWN_TIMEOUT, Defaults.SHUTDOWN_TIMEOUT);
         int maxBufferedBody = size(o, Options.MAX_BUFFERED_BODY, Defaults.MAX_BUFFERED_BODY);
-        long bodyBudget = BodyBudget.forHeap(Runtime.getRuntime().maxMemory());
+        long bodyBudget = MemoryBudget.forHeap(Runtime.getRuntime().maxMemory());
         if (maxBufferedBody > bodyBudget) {
             throw new UsageException("--" + Options.MAX_BUFFERED_BODY + ": " + value(o, Options.MAX_BUFFERED_BODY, Defaults.MAX_BUFFERED_BODY)
                     + " cannot fit the " + (bodyBudget >> 10) + "k that all held request bodies share (a quarter of the"

@@ -1,6 +1,5 @@
 package net.taskcluster.proxy.forward;
 
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.Retainable;
 import org.eclipse.jetty.io.RetainableByteBuffer;
@@ -34,12 +33,11 @@ final class ClientBuffers extends ByteBufferPool.Wrapper {
     /** A read once the budget is spent: the client's default size. */
     static final int SMALL_READ_SIZE = 16 * 1024;
 
-    private final long largeReadBudget;
-    private final AtomicLong largeReadsHeld = new AtomicLong();
+    private final MemoryBudget largeReads;
 
     ClientBuffers(ByteBufferPool pooled, long largeReadBudget) {
         super(pooled);
-        this.largeReadBudget = largeReadBudget;
+        this.largeReads = new MemoryBudget(largeReadBudget);
     }
 
     /**
@@ -49,7 +47,7 @@ final class ClientBuffers extends ByteBufferPool.Wrapper {
      * which an image builder may run with its own heap.
      */
     static long largeReadBudget() {
-        return Runtime.getRuntime().maxMemory() / 4;
+        return MemoryBudget.forHeap(Runtime.getRuntime().maxMemory());
     }
 
     @Override
@@ -57,25 +55,24 @@ final class ClientBuffers extends ByteBufferPool.Wrapper {
         if (size != READ_SIZE) {
             return lease(super.acquire(size, direct), null);
         }
-        if (largeReadsHeld.addAndGet(READ_SIZE) > largeReadBudget) {
-            largeReadsHeld.addAndGet(-READ_SIZE);
+        if (!largeReads.tryReserve(READ_SIZE)) {
             return lease(super.acquire(SMALL_READ_SIZE, direct), null);
         }
         try {
-            return lease(super.acquire(READ_SIZE, direct), largeReadsHeld);
+            return lease(super.acquire(READ_SIZE, direct), largeReads);
         } catch (Throwable t) { // the direct memory limit, say: the budget is not spent
-            largeReadsHeld.addAndGet(-READ_SIZE);
+            largeReads.release(READ_SIZE);
             throw t;
         }
     }
 
-    private static RetainableByteBuffer.Mutable lease(RetainableByteBuffer pooled, AtomicLong budget) {
+    private static RetainableByteBuffer.Mutable lease(RetainableByteBuffer pooled, MemoryBudget budget) {
         return new RetainableByteBuffer.FixedCapacity(pooled.getByteBuffer().duplicate(), new Lease(pooled, budget));
     }
 
     /** The bytes of large reads held now (for tests). */
     long largeReadsHeld() {
-        return largeReadsHeld.get();
+        return largeReads.reserved();
     }
 
     /**
@@ -84,9 +81,9 @@ final class ClientBuffers extends ByteBufferPool.Wrapper {
      */
     private static final class Lease extends Retainable.ReferenceCounter {
         private final RetainableByteBuffer pooled;
-        private final AtomicLong budget;
+        private final MemoryBudget budget;
 
-        Lease(RetainableByteBuffer pooled, AtomicLong budget) {
+        Lease(RetainableByteBuffer pooled, MemoryBudget budget) {
             this.pooled = pooled;
             this.budget = budget;
         }
@@ -95,7 +92,7 @@ final class ClientBuffers extends ByteBufferPool.Wrapper {
         public boolean release() {
             if (super.release()) {
                 if (budget != null) {
-                    budget.addAndGet(-READ_SIZE);
+                    budget.release(READ_SIZE);
                 }
                 pooled.release();
                 return true;

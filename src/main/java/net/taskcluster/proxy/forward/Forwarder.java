@@ -32,7 +32,7 @@ public final class Forwarder implements AutoCloseable {
     private final Forwarding forwarding;
 
     public Forwarder(HttpClient client, RequestSigner signer, RetryPolicy retryPolicy, Duration idleTimeout,
-            int maxBufferedBody, BodyBudget bodyBudget, Scheduler scheduler, Clock clock,
+            int maxBufferedBody, MemoryBudget bodyBudget, Scheduler scheduler, Clock clock,
             Supplier<ProxyIdentity> identity, EgressProxies egress) {
         CallerWatch callerWatch = new CallerWatch(scheduler);
         this.forwarding = new Forwarding(client, signer, retryPolicy, idleTimeout, scheduler, clock, callerWatch,

@@ -24,7 +24,7 @@ import org.eclipse.jetty.util.thread.Scheduler;
  */
 record Forwarding(HttpClient client, RequestSigner signer, RetryPolicy retryPolicy, Duration idleTimeout,
         Scheduler scheduler, Clock clock, CallerWatch callerWatch, Supplier<ProxyIdentity> identity,
-        int maxBufferedBody, BodyBudget bodyBudget, EgressProxies egress) {
+        int maxBufferedBody, MemoryBudget bodyBudget, EgressProxies egress) {
 
     /**
      * The proxy→server request of one attempt: the caller's method, end-to-end headers and body, signed afresh as

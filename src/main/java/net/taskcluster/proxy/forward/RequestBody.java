@@ -10,7 +10,7 @@ import org.eclipse.jetty.server.Request;
 
 /**
  * The caller's request body as the forwarder sends it upstream. A body of known length up to --max-buffered-body
- * is held in memory first, so that every attempt can send it again, if the shared {@link BodyBudget} has room for
+ * is held in memory first, so that every attempt can send it again, if the shared {@link MemoryBudget} has room for
  * it. Larger bodies, chunked ones, and those the budget has no room for stream straight from the caller, once.
  */
 abstract sealed class RequestBody {
@@ -39,7 +39,7 @@ abstract sealed class RequestBody {
      * Completes with the body; or, when the caller goes away while a held body is read, with
      * {@link BodyReader.CallerGone}.
      */
-    static CompletableFuture<RequestBody> of(Request caller, int maxBuffered, BodyBudget budget) {
+    static CompletableFuture<RequestBody> of(Request caller, int maxBuffered, MemoryBudget budget) {
         long length = caller.getLength();
         boolean chunked = caller.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
         if (length < 0 && !chunked) {
@@ -63,10 +63,10 @@ abstract sealed class RequestBody {
     /** No body, or one held in memory: replayable. */
     static final class Held extends RequestBody {
         private final byte[] bytes;
-        private final BodyBudget budget;
+        private final MemoryBudget budget;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        Held(byte[] bytes, BodyBudget budget) {
+        Held(byte[] bytes, MemoryBudget budget) {
             this.bytes = bytes;
             this.budget = budget;
         }

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http2.AbstractFlowControlStrategy;
 import org.eclipse.jetty.http2.api.Session;
 import org.eclipse.jetty.http2.api.Stream;
@@ -19,7 +18,7 @@ import org.eclipse.jetty.http2.frames.WindowUpdateFrame;
  * that stopped reading, with 1 MiB windows, ran a 16 MiB proxy out of direct memory and cut 128 of their 160
  * downloads (StalledDownloadsIT). Here an answer starts with {@link #SMALL_WINDOW}, as an HTTP/1.1 answer starts
  * with a small read, and is given {@link #LARGE_WINDOW} once its caller has taken bytes, while the large windows
- * granted stay within the {@link Budget}. Past it, answers keep the small window: slower (one frame per round
+ * granted stay within the budget. Past it, answers keep the small window: slower (one frame per round
  * trip), never more memory. A grant goes back when its stream ends.
  *
  * <p>Window is given back as the answer is passed on, once half of the stream's window (or half of the
@@ -32,51 +31,19 @@ final class UpstreamFlowControl extends AbstractFlowControlStrategy {
     static final int LARGE_WINDOW = 1024 * 1024;
     static final int GRANT = LARGE_WINDOW - SMALL_WINDOW;
 
-    private final Budget budget;
+    private final MemoryBudget budget;
     private final int sessionThreshold;
     private final AtomicInteger sessionConsumed = new AtomicInteger();
     private final Map<Stream, StreamWindow> streams = new ConcurrentHashMap<>();
 
-    /** @param sessionWindow the connection's receive window, which the client sets when it connects */
-    UpstreamFlowControl(Budget budget, int sessionWindow) {
+    /**
+     * @param budget        the large windows that all h2 connections of one client may have granted at once
+     * @param sessionWindow the connection's receive window, which the client sets when it connects
+     */
+    UpstreamFlowControl(MemoryBudget budget, int sessionWindow) {
         super(DEFAULT_WINDOW_SIZE); // what the upstream may receive: its SETTINGS change it
         this.budget = budget;
         this.sessionThreshold = sessionWindow / 2;
-    }
-
-    /** The bytes of large windows that all h2 connections of one client may have granted at once. */
-    static final class Budget {
-        private final long capacity;
-        private final AtomicLong granted = new AtomicLong();
-
-        Budget(long capacity) {
-            this.capacity = capacity;
-        }
-
-        /**
-         * A quarter of the heap, like the budget of large HTTP/1.1 reads ({@link ClientBuffers#largeReadBudget}):
-         * 8 MiB, eight large windows, with the distribution's 32 MiB. Read when the client is made.
-         */
-        static Budget ofThisHeap() {
-            return new Budget(Runtime.getRuntime().maxMemory() / 4);
-        }
-
-        boolean take(long bytes) {
-            if (granted.addAndGet(bytes) <= capacity) {
-                return true;
-            }
-            granted.addAndGet(-bytes);
-            return false;
-        }
-
-        void giveBack(long bytes) {
-            granted.addAndGet(-bytes);
-        }
-
-        /** The bytes granted now (for tests). */
-        long granted() {
-            return granted.get();
-        }
     }
 
     @Override
@@ -122,13 +89,13 @@ final class UpstreamFlowControl extends AbstractFlowControlStrategy {
         private int consumed;
 
         /** The window to give back now for {@code length} more bytes passed on: 0 for none yet. */
-        synchronized int consumed(int length, Budget budget) {
+        synchronized int consumed(int length, MemoryBudget budget) {
             if (ended) {
                 return 0;
             }
             consumed += length;
             int grant = 0;
-            if (!large && budget.take(GRANT)) {
+            if (!large && budget.tryReserve(GRANT)) {
                 large = true;
                 grant = GRANT;
             }
@@ -140,11 +107,11 @@ final class UpstreamFlowControl extends AbstractFlowControlStrategy {
             return delta;
         }
 
-        synchronized void end(Budget budget) {
+        synchronized void end(MemoryBudget budget) {
             ended = true;
             if (large) {
                 large = false;
-                budget.giveBack(GRANT);
+                budget.release(GRANT);
             }
         }
     }

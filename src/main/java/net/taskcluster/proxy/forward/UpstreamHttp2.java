@@ -33,7 +33,7 @@ final class UpstreamHttp2 {
 
     static HttpClientTransport transport(ClientConnector connector, int maxRequestHead, int maxAnswerHead) {
         HTTP2Client http2 = new HTTP2Client(connector);
-        UpstreamFlowControl.Budget windows = UpstreamFlowControl.Budget.ofThisHeap();
+        MemoryBudget windows = MemoryBudget.ofThisHeap(); // 8 MiB, eight large windows, with the 32 MiB heap
         http2.setFlowControlStrategyFactory(() -> new UpstreamFlowControl(windows, SESSION_WINDOW));
         http2.setInitialStreamRecvWindow(UpstreamFlowControl.SMALL_WINDOW);
         http2.setInitialSessionRecvWindow(SESSION_WINDOW);

@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.auth.RequestSigner;
 import net.taskcluster.proxy.config.Config;
-import net.taskcluster.proxy.forward.BodyBudget;
+import net.taskcluster.proxy.forward.MemoryBudget;
 import net.taskcluster.proxy.forward.Forwarder;
 import net.taskcluster.proxy.forward.UpstreamClient;
 import net.taskcluster.proxy.identity.Identity;
@@ -68,7 +68,7 @@ public final class ProxyServer {
                 : new PeerCheck(allowed.user(), allowed.uid(), allowed.network(), SystemUsers.currentUid());
         IdentityStore identities = new IdentityStore(identity, Version.CURRENT);
         forwarder = new Forwarder(upstream.client(), new RequestSigner(clock), upstream.retryPolicy(),
-                config.timeouts().idle(), config.maxBufferedBody(), BodyBudget.ofThisHeap(), upstream.scheduler(), clock,
+                config.timeouts().idle(), config.maxBufferedBody(), MemoryBudget.ofThisHeap(), upstream.scheduler(), clock,
                 identities::current, upstream.egress());
         draining = new Draining(new Dispatcher(new Router(config.rootUrl()), identities, forwarder, peerCheck, clock));
         server.setHandler(draining);

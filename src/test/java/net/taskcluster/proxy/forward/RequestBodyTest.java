@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class RequestBodyTest {
     @Test
     void aHeldBodyReleasedTwiceGivesItsBytesBackOnce() {
-        BodyBudget budget = new BodyBudget(100);
+        MemoryBudget budget = new MemoryBudget(100);
         assertTrue(budget.tryReserve(60));
         RequestBody.Held held = new RequestBody.Held(new byte[60], budget);
         held.release();
