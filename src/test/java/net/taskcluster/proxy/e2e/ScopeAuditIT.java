@@ -2,6 +2,7 @@ package net.taskcluster.proxy.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import net.taskcluster.proxy.testing.FakeDeployment;
@@ -25,13 +26,10 @@ class ScopeAuditIT {
         int port;
         try (FakeDeployment earlier = FakeDeployment.start(clients.table(), Map.of(), false)) {
             port = earlier.port();
-            ProxyProcess proxy = ProxyProcess.start(List.of("--root-url", earlier.rootUrl(), "--client-id",
-                    clients.issuer.clientId(), "--access-token", clients.issuer.accessToken()), Map.of());
-            try {
+            try (ProxyProcess proxy = ProxyProcess.start(List.of("--root-url", earlier.rootUrl(), "--client-id",
+                    clients.issuer.clientId(), "--access-token", clients.issuer.accessToken()), Map.of())) {
                 assertEquals(200, RawResponse.request(proxy.port(), "GET", "/api/queue/v1/echo/earlier").status());
-                proxy.awaitLine(line -> line.contains("/api/queue/v1/echo/earlier 200 in "), java.time.Duration.ofSeconds(5));
-            } finally {
-                proxy.close();
+                proxy.awaitLine(line -> line.contains("/api/queue/v1/echo/earlier 200 in "), Duration.ofSeconds(5));
             }
         }
         try (FakeDeployment later = FakeDeployment.startOnPort(clients.table(), Map.of(), port)) {

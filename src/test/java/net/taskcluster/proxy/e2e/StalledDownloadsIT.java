@@ -119,11 +119,12 @@ class StalledDownloadsIT {
                 }
                 int whole = 0;
                 List<String> wrong = new ArrayList<>();
-                for (Future<String> outcome : outcomes) {
-                    if (outcome.get() == null) {
+                for (Future<String> download : outcomes) {
+                    String outcome = download.get();
+                    if (outcome == null) {
                         whole++;
                     } else if (wrong.size() < 3) {
-                        wrong.add(outcome.get());
+                        wrong.add(outcome);
                     }
                 }
                 assertEquals(count, whole, "downloads that arrived whole; the others began " + wrong);

@@ -28,10 +28,10 @@ public final class FakeDeployment implements AutoCloseable {
 
     private FakeDeployment(Process process, int port, String rootUrl, int controlPort, int proxiesBefore) {
         this.process = process;
-        this.proxiesBefore = proxiesBefore;
         this.port = port;
         this.rootUrl = rootUrl;
         this.controlPort = controlPort;
+        this.proxiesBefore = proxiesBefore;
     }
 
     /**
