@@ -16,6 +16,7 @@
 //   status/<code>            that status, a JSON error body and headers X-Test-A: 1 and X-Test-A: 2
 //   redirect                 303 to http://nosuch.example.com with body "{}\n"
 //   cookies                  200 with two Set-Cookie headers
+//   gzipped                  200, Content-Encoding: gzip, the gzip of "an encoded answer\n" repeated 100 times
 //   sequence/<key>/<codes>   the n-th call for <key> answers the n-th of the comma-separated codes (the last
 //                            repeats); X-Attempt: n; body {attempt, status, body: {length, sha256}}
 //   unavailable/<key>/<s>    always 503 with Retry-After: <s>; events unavailable-<n>
@@ -34,6 +35,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 import { createAuthenticator } from './tc-auth.mjs';
 import { peerProcess } from './peer-process.mjs';
 
@@ -164,6 +166,12 @@ async function handle(req, res) {
     req.resume();
     res.writeHead(303, { Location: 'http://nosuch.example.com', 'Content-Length': 3 });
     return res.end('{}\n');
+  }
+  if (rest === 'gzipped') {
+    req.resume();
+    const body = zlib.gzipSync('an encoded answer\n'.repeat(100));
+    res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Type': 'text/plain', 'Content-Length': body.length });
+    return res.end(body);
   }
   if (rest === 'cookies') {
     req.resume();

@@ -91,7 +91,8 @@ public final class Forwarder implements AutoCloseable {
         // An upstream's answer head is held whole while it is parsed: without a bound, one answer could fill the heap.
         client.setMaxResponseHeadersSize(AnswerHead.MAX);
         client.getProtocolHandlers().clear();
-        // The client installs its gzip decoder (and with it an Accept-Encoding header) when it starts.
+        // The client installs a decoder (and with it an Accept-Encoding header) for each compression it finds when
+        // it starts. The pom leaves gzip's out, and this clears any that comes back with a new dependency.
         client.addEventListener(new LifeCycle.Listener() {
             @Override
             public void lifeCycleStarted(LifeCycle started) {

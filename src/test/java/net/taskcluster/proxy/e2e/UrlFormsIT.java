@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -14,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.zip.GZIPInputStream;
 import net.taskcluster.proxy.Version;
 import net.taskcluster.proxy.testing.Http;
 import net.taskcluster.proxy.testing.ProxyProcess;
@@ -156,6 +161,19 @@ class UrlFormsIT extends WithFakeDeployment {
             assertEquals(List.of("1", "2"), response.values("X-Test-A"));
             assertEquals("application/json", response.header("Content-Type"));
             assertProxyHeaders(response);
+        }
+    }
+
+    /** The proxy passes an encoded answer on as it came: Jetty's client would decode gzip unless told not to. */
+    @Test
+    void encodedAnswersArePassedBackUndecoded() throws Exception {
+        HttpResponse<byte[]> response = Http.CLIENT.send(HttpRequest.newBuilder(URI.create(proxyUrl + "/api/test/v1/gzipped")).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, response.statusCode());
+        assertEquals("gzip", response.headers().firstValue("Content-Encoding").orElse(null));
+        assertEquals(String.valueOf(response.body().length), response.headers().firstValue("Content-Length").orElse(null));
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(response.body()))) {
+            assertEquals("an encoded answer\n".repeat(100), new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 
