@@ -56,6 +56,13 @@ image_options=(
     # an address of the kernel's choosing; the code is not.
     -H:NativeLinkerOption=-no-pie
 )
+# Initialized while the image is built (see the file for which classes may be listed), and the logging kept for run
+# time, so that the builder refuses any of them that would put a logger into the image heap.
+while read -r name; do
+    case $name in '' | '#'*) continue ;; esac
+    image_options+=("-H:ClassInitialization=$name:build_time")
+done < src/main/native/build-time-classes.txt
+image_options+=(-H:ClassInitialization=org.slf4j:run_time -H:ClassInitialization=org.eclipse.jetty.logging:run_time)
 # shellcheck disable=SC2206 # words on purpose
 image_options+=(${TCP_NATIVE_OPTIONS:-})
 if [ -n "${TCP_NATIVE_AUDIT:-}" ]; then
