@@ -23,6 +23,7 @@ class BuildTimeClassesTest {
     private static final List<String> RUN_TIME = List.of(
             "net.taskcluster.proxy.server.ProxyServer", // the kernel's somaxconn
             "net.taskcluster.proxy.auth.RequestSigner", // SecureRandom
+            "net.taskcluster.proxy.json.Json", // its JsonFactory's hash seed
             "org.slf4j.LoggerFactory",
             "org.eclipse.jetty.logging.JettyLoggerFactory");
 
