@@ -63,7 +63,7 @@ public final class Forwarder implements AutoCloseable {
     /** The same client with exactly these buffers (ClientBufferStormTest tries a plain pool). */
     static HttpClient newHttpClient(Duration connectTimeout, Executor executor, Scheduler scheduler, UpstreamHttp http,
             ByteBufferPool buffers, boolean direct) {
-        ClientConnector connector = new ClientConnector();
+        ClientConnector connector = new UpstreamConnector();
         connector.setExecutor(executor);
         connector.setScheduler(scheduler);
         connector.setByteBufferPool(buffers);
