@@ -7,17 +7,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import net.taskcluster.proxy.testing.JettyUpstream;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.http2.client.HTTP2Client;
 import org.eclipse.jetty.http2.client.transport.HttpClientTransportOverHTTP2;
-import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable.InvocationType;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -36,7 +33,8 @@ import org.junit.jupiter.api.Test;
  */
 class UpstreamConnectorTest {
     private final CountDownLatch release = new CountDownLatch(1);
-    private Server server;
+    private JettyUpstream busy;
+    private JettyUpstream other;
     private QueuedThreadPool threads;
     private HttpClient client;
 
@@ -49,24 +47,18 @@ class UpstreamConnectorTest {
         if (threads != null) {
             threads.stop();
         }
-        if (server != null) {
-            server.stop();
+        if (busy != null) {
+            busy.close();
+        }
+        if (other != null) {
+            other.close();
         }
     }
 
     @Test
     void aConnectionWhoseReadingDoesNotReturnLeavesTheOthersRead() throws Exception {
-        server = new Server();
-        ServerConnector busy = h2c(server);
-        ServerConnector other = h2c(server);
-        server.setHandler(new Handler.Abstract.NonBlocking() {
-            @Override
-            public boolean handle(Request request, Response response, Callback callback) {
-                response.write(true, ByteBuffer.wrap(request.getHttpURI().getPath().getBytes(StandardCharsets.US_ASCII)), callback);
-                return true;
-            }
-        });
-        server.start();
+        busy = JettyUpstream.startHttp2Cleartext(answeringThePath());
+        other = JettyUpstream.startHttp2Cleartext(answeringThePath());
 
         threads = new QueuedThreadPool(10, 4);
         threads.setReservedThreads(0);
@@ -80,7 +72,7 @@ class UpstreamConnectorTest {
         client.start();
 
         CountDownLatch held = new CountDownLatch(1);
-        client.newRequest("http://127.0.0.1:" + busy.getLocalPort() + "/busy")
+        client.newRequest(busy.rootUrl() + "/busy")
                 .onResponseContent((response, content) -> {
                     held.countDown();
                     awaitRelease();
@@ -88,17 +80,21 @@ class UpstreamConnectorTest {
                 .send(result -> { });
         assertTrue(held.await(10, TimeUnit.SECONDS), "the busy answer's first bytes arrived");
 
-        ContentResponse answer = client.newRequest("http://127.0.0.1:" + other.getLocalPort() + "/other")
+        ContentResponse answer = client.newRequest(other.rootUrl() + "/other")
                 .timeout(10, TimeUnit.SECONDS)
                 .send();
         assertEquals("/other", answer.getContentAsString(), "the other upstream's answer, while the busy one is held");
     }
 
-    private static ServerConnector h2c(Server server) {
-        ServerConnector connector = new ServerConnector(server, 1, 1, new HTTP2CServerConnectionFactory(new HttpConfiguration()));
-        connector.setHost("127.0.0.1");
-        server.addConnector(connector);
-        return connector;
+    /** A handler (one per server) whose answer is the request's path. */
+    private static Handler answeringThePath() {
+        return new Handler.Abstract.NonBlocking() {
+            @Override
+            public boolean handle(Request request, Response response, Callback callback) {
+                response.write(true, ByteBuffer.wrap(request.getHttpURI().getPath().getBytes(StandardCharsets.US_ASCII)), callback);
+                return true;
+            }
+        };
     }
 
     private void awaitRelease() {

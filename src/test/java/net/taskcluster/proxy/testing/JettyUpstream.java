@@ -3,6 +3,7 @@ package net.taskcluster.proxy.testing;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Handler;
@@ -16,7 +17,7 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * The one way tests and benchmarks run a Jetty server of their own as an upstream: a handler on one address, plain
- * HTTP or TLS with a PKCS12 keystore (optionally with HTTP/2 by ALPN), one acceptor and one selector.
+ * HTTP (or h2c) or TLS with a PKCS12 keystore (optionally with HTTP/2 by ALPN), one acceptor and one selector.
  */
 public final class JettyUpstream implements AutoCloseable {
     private final Server server;
@@ -40,6 +41,11 @@ public final class JettyUpstream implements AutoCloseable {
         return start(ip, port, keystore, password, false, handler);
     }
 
+    /** HTTP/2 without TLS (h2c, to clients that speak it from the first byte) on a free port of the loopback address. */
+    public static JettyUpstream startHttp2Cleartext(Handler handler) throws Exception {
+        return start(InetAddress.getLoopbackAddress().getHostAddress(), 0, null, null, true, handler);
+    }
+
     /** As {@link #start(String, int, Path, String, Handler)} over TLS, with HTTP/2 for clients whose ALPN offers h2. */
     public static JettyUpstream startHttp2(String ip, int port, Path keystore, String password, Handler handler) throws Exception {
         return start(ip, port, keystore, password, true, handler);
@@ -50,7 +56,8 @@ public final class JettyUpstream implements AutoCloseable {
         Server server = new Server();
         ServerConnector connector;
         if (keystore == null) {
-            connector = new ServerConnector(server, 1, 1);
+            connector = http2 ? new ServerConnector(server, 1, 1, new HTTP2CServerConnectionFactory(new HttpConfiguration()))
+                    : new ServerConnector(server, 1, 1);
         } else {
             SslContextFactory.Server ssl = new SslContextFactory.Server();
             ssl.setKeyStorePath(keystore.toString());
