@@ -47,6 +47,9 @@ image_options=(
     -H:+ForeignAPISupport          # the peer check's netlink lookup (java.lang.foreign)
     -H:EnableNativeAccess=ALL-UNNAMED
     -H:+InstallExitHandlers        # SIGTERM/SIGINT run the shutdown hooks, as on the JVM
+    # SIGQUIT prints a thread dump (on stderr) and the proxy goes on, as on the JVM; without it, SIGQUIT's default
+    # action ended the proxy with a core dump and cut every caller (ThreadDumpIT).
+    -H:EnableMonitoringFeatures=threaddump
     -R:MaxHeapSize=32m             # the JVM distribution's -Xmx32m (src/main/dist/jvm.args); -Xmx... overrides
     # A young generation of up to 16 MiB (the builder's default is 12 MiB of 32): with 12, its first eden filled
     # with the 4.3 MB that start-up allocates, and a full collection cost 3-5 ms of every start. -Xmn... overrides.

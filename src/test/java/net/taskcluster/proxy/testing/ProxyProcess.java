@@ -34,6 +34,11 @@ public final class ProxyProcess implements AutoCloseable {
      */
     public static final Path LAUNCHER = Path.of(System.getProperty("proxy.launcher", Path.of(System.getProperty("user.dir"),
             "target", "dist", "taskcluster-proxy", "bin", "taskcluster-proxy").toString())).toAbsolutePath();
+    /** Whether {@link #LAUNCHER} runs the native executable (which its distribution has beside the launcher). */
+    public static boolean isNative() {
+        return java.nio.file.Files.isExecutable(LAUNCHER.getParent().resolveSibling("lib").resolve("taskcluster-proxy"));
+    }
+
     /** What the proxy reads for its egress proxies: a test gets them only when it sets them itself. */
     private static final java.util.Set<String> EGRESS = java.util.Set.of("HTTP_PROXY", "http_proxy", "HTTPS_PROXY",
             "https_proxy", "NO_PROXY", "no_proxy", "REQUEST_METHOD");
@@ -162,10 +167,15 @@ public final class ProxyProcess implements AutoCloseable {
             while ((c = in.read()) >= 0) {
                 synchronized (stdout) {
                     stdout.append((char) c);
+                    stdout.notifyAll();
                 }
             }
         } catch (IOException e) {
             // the process is gone
+        } finally {
+            synchronized (stdout) {
+                stdout.notifyAll();
+            }
         }
     }
 
@@ -239,6 +249,23 @@ public final class ProxyProcess implements AutoCloseable {
     public String stdout() {
         synchronized (stdout) {
             return stdout.toString();
+        }
+    }
+
+    /** Waits until stdout holds {@code text}; fails if the process exits first or after the timeout. */
+    public void awaitStdout(String text, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (stdout) {
+            while (stdout.indexOf(text) < 0) {
+                if (!process.isAlive() && !stdoutReader.isAlive()) {
+                    throw new AssertionError("the proxy exited (" + process.exitValue() + ") without printing " + text);
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("no " + text + " on stdout after " + timeout + "; stderr:\n" + String.join("\n", stderr()));
+                }
+                stdout.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
         }
     }
 
