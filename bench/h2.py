@@ -2,10 +2,12 @@
 """HTTP/2 against HTTP/1.1 to an https upstream; run by `bash bench/run.sh h2`.
 
 nginx serves https (h2 by ALPN) on 127.0.0.1 under a name that a hosts file gives the proxy, with a certificate
-from a throw-away CA made here by openssl. Measured, each against the same nginx: the proxy with
---upstream-http auto (h2), the proxy with --upstream-http 1.1, and nginx as a plain reverse proxy (HTTP/1.1 to the
-upstream: the yardstick). Small GETs at concurrency 1 then 16 (wrk, after a warm-up alike for all), and how many
-upstream connections, so TLS handshakes, each took (nginx's access log: full ones and resumed ones)."""
+from a throw-away CA made here by openssl. Measured, each against the same nginx: each build of the proxy (the JVM
+distribution, and the native one once scripts/native.sh has built it) with --upstream-http auto (h2) and with
+--upstream-http 1.1, and nginx as a plain reverse proxy (HTTP/1.1 to the upstream: the yardstick). Small GETs at
+concurrency 1 then 16 (wrk, after a warm-up alike for all); how many upstream connections, so TLS handshakes, each
+took (nginx's access log: full ones and resumed ones); and 100 MiB each way, where TLS's ciphers are the cost (the
+median of three transfers)."""
 import os
 import shutil
 import subprocess
@@ -15,8 +17,11 @@ import run
 ROOT = run.ROOT
 WORK = "/dev/shm/tcproxy-bench-h2"
 HOST = "upstream.tc-bench.example"
-UPSTREAM, NGINX, AUTO, ONE_ONE = 18191, 18192, 18193, 18194
+UPSTREAM, NGINX = 18191, 18192
+# Each build's two proxies: (target name, launcher, --upstream-http, port).
+BUILDS = [("jvm", run.JVM_LAUNCHER, 18193, 18194), ("native", run.NATIVE_LAUNCHER, 18195, 18196)]
 SMALL = "/api/bench/v1/small"
+BIG = 100 * run.MIB
 
 
 def certificates():
@@ -36,10 +41,10 @@ def certificates():
                 chain.write(part.read())
 
 
-def proxy(port, http):
+def proxy(launcher, port, http):
     env = dict(os.environ, SSL_CERT_FILE=os.path.join(WORK, "ca.pem"),
                TASKCLUSTER_PROXY_JAVA_OPTS="-Djdk.net.hosts.file=" + os.path.join(WORK, "hosts"))
-    return subprocess.Popen([run.JVM_LAUNCHER, "--port", str(port), "--ip-address", "127.0.0.1", "--root-url",
+    return subprocess.Popen([launcher, "--port", str(port), "--ip-address", "127.0.0.1", "--root-url",
                              "https://%s:%d" % (HOST, UPSTREAM), "--upstream-http", http, *run.CREDENTIALS,
                              "queue:get-artifact:*"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -59,25 +64,44 @@ def connections():
             "protocols": sorted({p for _, p in first.values()}), "requests": len(lines)}
 
 
+def bulk(base):
+    """100 MiB down and up, MiB/s: the median of three transfers each way."""
+    def median(way, *args):
+        return sorted(float(run.sh("curl", "-sf", "-o", "/dev/null", "-w", "%{speed_" + way + "}", *args)) / run.MIB
+                      for _ in range(3))[1]
+    return {"get_mib_s": median("download", base + "/api/bench/v1/big"),
+            "put_mib_s": median("upload", "-T", os.path.join(WORK, "big.bin"), base + "/api/bench/v1/upload/big.bin")}
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
-    for directory in ("body", "proxy-body", "proxy-temp"):
+    for directory in ("body", "proxy-body", "proxy-temp", "put/api/bench/v1/upload"):
         os.makedirs(os.path.join(WORK, directory))
-    os.chmod(WORK, 0o777)
+    for parent, directories, _ in os.walk(WORK):  # nginx's workers run as another user
+        for directory in [parent, *(os.path.join(parent, d) for d in directories)]:
+            os.chmod(directory, 0o777)
+    block = bytes(range(256)) * 4096
+    with open(os.path.join(WORK, "big.bin"), "wb") as big:
+        for _ in range(BIG // len(block)):
+            big.write(block)
     certificates()
     with open(os.path.join(WORK, "hosts"), "w") as hosts:
         hosts.write("127.0.0.1 %s\n" % HOST)
     run.WORK = WORK
     ports = {"UPSTREAM_PORT": UPSTREAM, "NGINX_PORT": NGINX, "HOST": HOST}
     processes = []
+    builds = [b for b in BUILDS if os.access(b[1], os.X_OK)]
     results = {"machine": {"cores": os.cpu_count(), "duration_s": run.DURATION, "warmup_s": run.WARMUP,
-                           "uptime_before": open("/proc/loadavg").read().strip()}, "load": {}, "upstream": {}}
+                           "uptime_before": open("/proc/loadavg").read().strip()},
+               "launchers": {name: launcher for name, launcher, _, _ in builds}, "load": {}, "upstream": {}, "bulk": {}}
     try:
         processes.append(run.nginx("nginx-https-upstream.conf", ports))
         processes.append(run.nginx("nginx-https-proxy.conf", ports))
-        processes.append(proxy(AUTO, "auto"))
-        processes.append(proxy(ONE_ONE, "1.1"))
-        targets = {"nginx": NGINX, "h2": AUTO, "http/1.1": ONE_ONE}
+        targets = {"nginx": NGINX}
+        for name, launcher, auto, one_one in builds:
+            processes.append(proxy(launcher, auto, "auto"))
+            processes.append(proxy(launcher, one_one, "1.1"))
+            targets.update({name + " h2": auto, name + " 1.1": one_one})
         # One after another, from their first request on, so that each one's upstream connections are its own in
         # the log.
         for name, port in targets.items():
@@ -88,6 +112,7 @@ def main():
             for c in (1, 16):
                 results["load"].setdefault(name, {})[str(c)] = run.wrk(url, c, run.DURATION)
             results["upstream"][name] = connections()
+            results["bulk"][name] = bulk("http://127.0.0.1:%d" % port)
         results["machine"]["uptime_after"] = open("/proc/loadavg").read().strip()
     finally:
         run.stop(processes)
@@ -98,16 +123,22 @@ def main():
 def report(r):
     print("https upstream (nginx, h2 by ALPN); load average before: %s, after: %s"
           % (r["machine"]["uptime_before"], r["machine"]["uptime_after"]))
-    print("%-22s %12s %12s %12s %10s %10s" % ("", "nginx", "proxy h2", "proxy 1.1", "h2/nginx", "1.1/nginx"))
+    proxies = [t for t in r["load"] if t != "nginx"]
+    print("%-20s %10s " % ("", "nginx") + " ".join("%11s %7s" % (t, "/nginx") for t in proxies))
+
+    def row(what, values, fmt):
+        n = values["nginx"]
+        print("%-20s " % what + fmt % n + " " + " ".join(fmt % values[t] + " %6.2fx" % (values[t] / n) for t in proxies))
     for c in ("1", "16"):
         for key, label in (("rps", "req/s"), ("p50_ms", "p50 ms"), ("p99_ms", "p99 ms")):
-            n, h, o = (r["load"][t][c][key] for t in ("nginx", "h2", "http/1.1"))
-            print("%-22s %12.2f %12.2f %12.2f %9.2fx %9.2fx" % ("small GET c=%s %s" % (c, label), n, h, o, h / n, o / n))
-    for name in ("nginx", "h2", "http/1.1"):
-        u = r["upstream"][name]
-        print("%-9s upstream connections (TLS handshakes): %d, of them full: %d; %d requests; %s"
+            row("small GET c=%s %s" % (c, label), {t: r["load"][t][c][key] for t in r["load"]}, "%11.2f")
+    for key, label in (("get_mib_s", "100 MiB GET MiB/s"), ("put_mib_s", "100 MiB PUT MiB/s")):
+        row(label, {t: r["bulk"][t][key] for t in r["bulk"]}, "%11.0f")
+    for name, u in r["upstream"].items():
+        print("%-11s upstream connections (TLS handshakes): %d, of them full: %d; %d requests; %s"
               % (name, u["connections"], u["full_handshakes"], u["requests"], ", ".join(u["protocols"])))
-    print("proxy measured: " + run.JVM_LAUNCHER)
+    for name, launcher in r["launchers"].items():
+        print("%-6s measured: %s" % (name, launcher))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@
 #   DURATION=10 (seconds per load run)   RUNS=20 (start-ups timed)   bash bench/run.sh
 # Both builds are measured: the JVM distribution (target/dist) and, once scripts/native.sh has built it,
 # the native one (target/native/taskcluster-proxy); JVM_LAUNCHER and NATIVE_LAUNCHER name others.
-# `bash bench/run.sh h2` runs the https upstream scenario instead (bench/h2.py): h2 against HTTP/1.1.
+# `bash bench/run.sh h2` runs the https upstream scenario instead (bench/h2.py): h2 against HTTP/1.1, small GETs
+# and 100 MiB each way, for each build.
 # `bash bench/run.sh tail` sets each build's GC pauses against its latency distribution at c=1 (bench/tail.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
