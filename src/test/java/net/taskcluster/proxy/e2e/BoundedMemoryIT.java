@@ -37,8 +37,9 @@ class BoundedMemoryIT extends WithFakeDeployment {
         proxyUrl = "http://127.0.0.1:" + port;
         String cmdline = Files.readString(Path.of("/proc", String.valueOf(proxy.pid()), "cmdline")).replace('\0', ' ');
         // The JVM, or the native executable (lib/taskcluster-proxy), which takes the same heap option.
-        assertTrue(cmdline.contains("-Xmx64m") && (cmdline.contains("net.taskcluster.proxy.Main")
-                        || cmdline.split(" ")[0].endsWith("/lib/taskcluster-proxy")),
+        assertTrue(cmdline.contains("-Xmx64m") && (ProxyProcess.isNative()
+                        ? cmdline.split(" ")[0].endsWith("/lib/taskcluster-proxy")
+                        : cmdline.contains("net.taskcluster.proxy.Main")),
                 "the launcher exec'd the proxy with the heap cap: " + cmdline);
     }
 

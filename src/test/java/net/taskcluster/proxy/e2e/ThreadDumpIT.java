@@ -3,12 +3,10 @@ package net.taskcluster.proxy.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import net.taskcluster.proxy.testing.ProxyProcess;
+import net.taskcluster.proxy.testing.RawConnection;
 import net.taskcluster.proxy.testing.RawResponse;
 import net.taskcluster.proxy.testing.ScriptedUpstream;
 import net.taskcluster.proxy.testing.TestClients;
@@ -37,20 +35,17 @@ class ThreadDumpIT {
                 ProxyProcess proxy = new ProxyProcess.Options().rootUrl(upstream.rootUrl())
                         .credentials(clients.issuer.clientId(), clients.issuer.accessToken(), null).start()) {
             int port = proxy.port();
-            try (Socket caller = get(port)) {
-                InputStream in = caller.getInputStream();
-                String head = RawResponse.readHead(in);
-                assertTrue(head != null && head.startsWith("HTTP/1.1 200 "), String.valueOf(head));
+            try (RawConnection caller = RawConnection.open(port)) {
+                caller.write("GET /queue/v1/ping HTTP/1.1\r\nHost: taskcluster\r\nConnection: close\r\n\r\n");
+                String head = caller.readHead();
+                assertTrue(head.startsWith("HTTP/1.1 200 "), head);
                 Process kill = new ProcessBuilder("kill", "-QUIT", Long.toString(proxy.pid())).inheritIO().start();
                 assertEquals(0, kill.waitFor());
                 awaitDump(proxy);
-                assertEquals(3 * PIECES, in.readAllBytes().length, "the whole body arrived");
+                assertEquals(3 * PIECES, caller.readToEnd().length, "the whole body arrived");
             }
             assertTrue(proxy.isAlive(), "the proxy is still running");
-            try (Socket again = get(port)) {
-                String head = RawResponse.readHead(again.getInputStream());
-                assertTrue(head != null && head.startsWith("HTTP/1.1 200 "), "a request after the dump: " + head);
-            }
+            RawResponse.request(port, "GET", "/queue/v1/ping").assertAnswers(200);
         }
     }
 
@@ -64,14 +59,5 @@ class ThreadDumpIT {
         } else {
             proxy.awaitStdout("\"proxy-scheduler", Duration.ofSeconds(20));
         }
-    }
-
-    private static Socket get(int port) throws Exception {
-        Socket socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
-        socket.setSoTimeout(60_000);
-        socket.getOutputStream().write("GET /queue/v1/ping HTTP/1.1\r\nHost: taskcluster\r\nConnection: close\r\n\r\n"
-                .getBytes(StandardCharsets.US_ASCII));
-        return socket;
     }
 }

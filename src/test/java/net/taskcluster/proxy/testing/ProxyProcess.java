@@ -34,11 +34,6 @@ public final class ProxyProcess implements AutoCloseable {
      */
     public static final Path LAUNCHER = Path.of(System.getProperty("proxy.launcher", Path.of(System.getProperty("user.dir"),
             "target", "dist", "taskcluster-proxy", "bin", "taskcluster-proxy").toString())).toAbsolutePath();
-    /** Whether {@link #LAUNCHER} runs the native executable (which its distribution has beside the launcher). */
-    public static boolean isNative() {
-        return java.nio.file.Files.isExecutable(LAUNCHER.getParent().resolveSibling("lib").resolve("taskcluster-proxy"));
-    }
-
     /** What the proxy reads for its egress proxies: a test gets them only when it sets them itself. */
     private static final java.util.Set<String> EGRESS = java.util.Set.of("HTTP_PROXY", "http_proxy", "HTTPS_PROXY",
             "https_proxy", "NO_PROXY", "no_proxy", "REQUEST_METHOD");
@@ -181,23 +176,43 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** Waits for a stderr line matching {@code test}; fails if the process exits first or after the timeout. */
     public String awaitLine(Predicate<String> test, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (stderr) {
-            int seen = 0;
-            while (true) {
-                for (; seen < stderr.size(); seen++) {
-                    if (test.test(stderr.get(seen))) {
-                        return stderr.get(seen);
-                    }
+        int[] seen = {0};
+        return await(stderr, stderrReader, timeout, "the line", () -> {
+            for (; seen[0] < stderr.size(); seen[0]++) {
+                if (test.test(stderr.get(seen[0]))) {
+                    return stderr.get(seen[0]);
                 }
-                if (!process.isAlive() && !stderrReader.isAlive()) {
-                    throw new AssertionError("the proxy exited (" + process.exitValue() + ") without printing the line; stderr:\n" + String.join("\n", stderr));
+            }
+            return null;
+        });
+    }
+
+    /** Waits until stdout holds {@code text}; fails if the process exits first or after the timeout. */
+    public void awaitStdout(String text, Duration timeout) throws InterruptedException {
+        await(stdout, stdoutReader, timeout, text + " on stdout", () -> stdout.indexOf(text) < 0 ? null : text);
+    }
+
+    /**
+     * Waits on {@code output} (which its {@code reader} notifies of every byte or line) until {@code found}, called
+     * with the lock held, gives a value; fails once the process and the reader have ended, or after the timeout.
+     */
+    private <T> T await(Object output, Thread reader, Duration timeout, String what, java.util.function.Supplier<T> found)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (output) {
+            while (true) {
+                T value = found.get();
+                if (value != null) {
+                    return value;
+                }
+                if (!process.isAlive() && !reader.isAlive()) {
+                    throw new AssertionError("the proxy exited (" + process.exitValue() + ") without printing " + what + "; stderr:\n" + String.join("\n", stderr()));
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("no such line after " + timeout + "; stderr:\n" + String.join("\n", stderr));
+                    throw new AssertionError("no " + what + " after " + timeout + "; stderr:\n" + String.join("\n", stderr()));
                 }
-                stderr.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                output.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
             }
         }
     }
@@ -218,6 +233,11 @@ public final class ProxyProcess implements AutoCloseable {
     /** The first port the proxy listens on (waiting until it does). */
     public int port() throws InterruptedException {
         return awaitListening().getFirst();
+    }
+
+    /** Whether {@link #LAUNCHER} runs the native executable (which its distribution has beside the launcher). */
+    public static boolean isNative() {
+        return java.nio.file.Files.isExecutable(LAUNCHER.getParent().resolveSibling("lib").resolve("taskcluster-proxy"));
     }
 
     /** The proxy started by these tests with this pid, if any. */
@@ -249,23 +269,6 @@ public final class ProxyProcess implements AutoCloseable {
     public String stdout() {
         synchronized (stdout) {
             return stdout.toString();
-        }
-    }
-
-    /** Waits until stdout holds {@code text}; fails if the process exits first or after the timeout. */
-    public void awaitStdout(String text, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (stdout) {
-            while (stdout.indexOf(text) < 0) {
-                if (!process.isAlive() && !stdoutReader.isAlive()) {
-                    throw new AssertionError("the proxy exited (" + process.exitValue() + ") without printing " + text);
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError("no " + text + " on stdout after " + timeout + "; stderr:\n" + String.join("\n", stderr()));
-                }
-                stdout.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-            }
         }
     }
 

@@ -90,6 +90,28 @@ public final class RawConnection implements AutoCloseable {
         }
     }
 
+    /** Reads the head of the next response only, for a test that acts while its body is still in flight. */
+    public String readHead() {
+        try {
+            String head = RawResponse.readHead(in);
+            if (head == null) {
+                throw new AssertionError("the server closed the connection instead of answering");
+            }
+            return head;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads everything left on the connection, until the server closes it. */
+    public byte[] readToEnd() {
+        try {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Whether the server closed (or reset) the connection: waits for that, at most {@link #READ_TIMEOUT_MS}. */
     public boolean isClosedByServer() {
         try {
